@@ -1,0 +1,58 @@
+"""Versioned OCOP criteria sets, one module per decision and product set.
+
+- ``qd148_fresh_produce``: Decision 148/QĐ-TTg (24/02/2023), "Rau, củ, quả, hạt tươi",
+  parts 40/25/35 — the set in force for new evaluations.
+- ``qd1048_fresh_produce``: Decision 1048/QĐ-TTg (21/08/2019), same subgroup, parts
+  35/25/40 — legacy, for records made before 24/02/2023.
+
+Every set runs its self-check when its module is imported, so bad data fails at import.
+Records should store the set's ``key`` (e.g. ``"qd148-2023/fresh-produce"``) with the
+scores, and re-score with :func:`get_criteria_set` — never with "the current" set.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from ocop.criteria.qd148_fresh_produce import CRITERIA as QD148_FRESH_PRODUCE
+from ocop.criteria.qd1048_fresh_produce import CRITERIA as QD1048_FRESH_PRODUCE
+from ocop.errors import InvalidDateError, NoCriteriaSetError
+from ocop.groups import Subgroup
+from ocop.model import CriteriaSet
+
+__all__ = [
+    "CRITERIA_SETS",
+    "QD148_FRESH_PRODUCE",
+    "QD1048_FRESH_PRODUCE",
+    "criteria_set_for",
+    "get_criteria_set",
+]
+
+CRITERIA_SETS: dict[str, CriteriaSet] = {
+    s.key: s for s in (QD148_FRESH_PRODUCE, QD1048_FRESH_PRODUCE)
+}
+
+
+def get_criteria_set(key: str) -> CriteriaSet:
+    """The criteria set stored under ``key``; :class:`NoCriteriaSetError` if unknown."""
+    try:
+        return CRITERIA_SETS[key]
+    except (KeyError, TypeError):
+        raise NoCriteriaSetError(f"no OCOP criteria set {key!r}") from None
+
+
+def criteria_set_for(subgroup: Subgroup, on: datetime.date) -> CriteriaSet:
+    """The criteria set in force for ``subgroup`` on day ``on``.
+
+    148/QĐ-TTg from 24/02/2023; 1048/QĐ-TTg from 21/08/2019 to 23/02/2023. Raises
+    :class:`NoCriteriaSetError` when no set is recorded for that subgroup and day.
+    """
+    if not isinstance(on, datetime.date):
+        raise InvalidDateError(f"expected a date, got {type(on).__name__}")
+    day = on.date() if isinstance(on, datetime.datetime) else on
+    for candidate in CRITERIA_SETS.values():
+        if candidate.subgroup == subgroup and candidate.applies_on(day):
+            return candidate
+    raise NoCriteriaSetError(
+        f"no OCOP criteria set for {getattr(subgroup, 'value', subgroup)!r} on {day}"
+    )
