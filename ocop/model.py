@@ -136,6 +136,12 @@ class CriteriaSet:
     criteria: tuple[Criterion, ...]
     source: str
     notes: str = ""
+    _by_code: Mapping[str, Criterion] = dataclasses.field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_code", {c.code: c for c in self.criteria})
 
     @classmethod
     def checked(cls, **fields: Any) -> CriteriaSet:
@@ -151,10 +157,7 @@ class CriteriaSet:
 
     def criterion(self, code: str) -> Criterion:
         """The criterion with that code (raises ``KeyError`` when there is none)."""
-        for candidate in self.criteria:
-            if candidate.code == code:
-                return candidate
-        raise KeyError(code)
+        return self._by_code[code]
 
     def criteria_in(self, part: Part) -> tuple[Criterion, ...]:
         """Criteria of one part, in sheet order."""

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import decimal
 import math
 import numbers
 import types
@@ -73,10 +74,20 @@ __all__ = [
 _BANDS: tuple[tuple[float, int], ...] = ((90.0, 5), (70.0, 4), (50.0, 3), (30.0, 2))
 
 
+def _as_float(value: object) -> float | None:
+    """``value`` as a float when it is a real number (``Decimal`` included), else None."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real | decimal.Decimal):
+        return None
+    try:
+        return float(value)
+    except (ValueError, OverflowError):  # e.g. Decimal("sNaN")
+        return math.nan
+
+
 def _check_total(total: object) -> float:
-    if isinstance(total, bool) or not isinstance(total, numbers.Real):
+    value = _as_float(total)
+    if value is None:
         raise InvalidTotalError(f"total must be a number, got {type(total).__name__}")
-    value = float(total)
     if not 0.0 <= value <= 100.0:  # also refuses NaN
         raise InvalidTotalError(f"total must be between 0 and 100, got {total!r}")
     return value
@@ -116,7 +127,7 @@ class Answer:
     points: float | None = None
 
 
-AnswerValue = str | int | float | Answer
+AnswerValue = str | int | float | decimal.Decimal | Answer
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -163,9 +174,9 @@ class AssessmentResult:
 
 
 def _number(value: object, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    number = _as_float(value)
+    if number is None:
         raise InvalidAnswerError(f"{where}: points must be a number, got {value!r}")
-    number = float(value)
     if not math.isfinite(number) or number < 0:
         raise InvalidAnswerError(f"{where}: points must be finite and >= 0, got {value!r}")
     return number
@@ -220,7 +231,7 @@ def criterion_points(
     for code, value in answers.items():
         try:
             criterion = chosen.criterion(code)
-        except KeyError:
+        except (KeyError, TypeError):
             raise UnknownCriterionError(
                 f"{chosen.key} has no criterion {code!r}"
             ) from None

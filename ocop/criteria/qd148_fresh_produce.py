@@ -154,7 +154,7 @@ _CRITERIA = (
         (2, f"{_TRADEMARK}; và sản phẩm có sử dụng dấu hiệu chỉ dẫn nguồn gốc địa lý gắn "
             "với cộng đồng địa phương (đối với những sản phẩm đã được bảo hộ chỉ dẫn địa "
             "lý, nhãn hiệu chứng nhận, nhãn hiệu tập thể thì bắt buộc phải sử dụng)"),
-    ], requires={4: 1}, note="Tiêu chí đánh dấu (****): bắt buộc cho hạng 4 sao."),
+    ], requires={4: 1}, note="Tiêu chí bắt buộc đạt đối với sản phẩm 4 sao."),
     # Part B — 4. Tiếp thị (13)
     criterion(_B, "4.1", "a", "Khu vực phân phối chính", [
         (1, "Thị trường trong huyện"),
