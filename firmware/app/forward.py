@@ -1,0 +1,62 @@
+"""Timestamps and the store-and-forward flush shared by both node roles."""
+from .codec import batch, record, single
+from .compat import const
+
+MAX_BATCH = const(32)  # readings per batch message (docs/protocol.md)
+MAX_BYTES = const(2048)  # payload bytes per batch message
+
+
+class TimeBase:
+    """Stamps readings; fixes uptime stamps of this boot once UTC is known."""
+
+    def __init__(self, clock: object, boot: int) -> None:
+        self.clock = clock
+        self.boot = boot
+
+    def stamp(self) -> tuple:
+        """(t, bt, up): t is UTC seconds or 0 when unknown; up = seconds since power-on."""
+        return self.clock.utc(), self.boot, self.clock.ms() // 1000  # type: ignore[attr-defined]
+
+    def fix(self, t: int, bt: int, up: int) -> int:
+        if t:
+            return t
+        if bt != self.boot:
+            return 0  # another power-on: its uptime cannot be related to now
+        now = self.clock.utc()  # type: ignore[attr-defined]
+        if not now:
+            return 0
+        return now - (self.clock.ms() // 1000 - up)  # type: ignore[attr-defined, no-any-return]
+
+
+def flush(buf: object, link: object, tb: TimeBase, max_batch: int = MAX_BATCH, max_bytes: int = MAX_BYTES) -> int:
+    """Send buffered readings oldest first; each leaves the buffer only after PUBACK.
+
+    Returns the number of readings acknowledged; stops at the first failure.
+    """
+    sent = 0
+    while True:
+        recs = buf.peek(max_batch)  # type: ignore[attr-defined]
+        if not recs:
+            return sent
+        parts = []
+        size = 40
+        last = 0
+        for seq, t, bt, up, frag in recs:
+            r = record(seq, tb.fix(t, bt, up), bt, up, frag)
+            if parts and size + len(r) + 1 > max_bytes:
+                break
+            parts.append(r)
+            size += len(r) + 1
+            last = seq
+        recs = None
+        drop = buf.dropped  # type: ignore[attr-defined]
+        payload = single(parts[0], drop) if len(parts) == 1 else batch(parts, drop)
+        n = len(parts)
+        parts = None  # type: ignore[assignment]
+        if not link.publish("telemetry", payload):  # type: ignore[attr-defined]
+            return sent
+        buf.ack(last)  # type: ignore[attr-defined]
+        sent += n
+
+
+__all__ = ["TimeBase", "flush", "MAX_BATCH", "MAX_BYTES"]

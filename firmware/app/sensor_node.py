@@ -1,0 +1,120 @@
+"""Sensor node: wake, read, buffer, maybe upload, deep sleep.
+
+RTC memory keeps ``magic | next_seq | unsent | boot | crc`` across deep sleep,
+so a wake does not count as a power-on and only every ``upload_every``-th
+reading brings Wi-Fi up.
+"""
+import struct
+
+from . import common
+from .codec import status
+from .compat import const, crc32, join
+from .forward import TimeBase, flush
+from .link import Link
+from .ringbuf import RingBuffer
+from .sensors import Sampler
+
+_RTC = "<IIIH"
+_RTC_MAGIC = const(0x6E67736F)
+_WIFI_MS = const(8000)
+
+
+class SensorNode:
+    def __init__(
+        self, device_id: str, root: str, clock: object, net: object, transport: object,
+        rtc: object, probe: object = None, therm: object = None, battery: object = None,
+        seed: int = 1, seg_bytes: int = 4096, max_segs: int = 16,
+    ) -> None:
+        self.device_id = device_id
+        self.root = root
+        self.clock = clock
+        self.net = net
+        self.transport = transport
+        self.rtc = rtc
+        self.sampler = Sampler(probe, therm, battery)
+        self.seed = seed
+        self.seg_bytes = seg_bytes
+        self.max_segs = max_segs
+        self.awake_ms = 0
+        self.uploaded = 0
+        self.buf = None  # type: object
+
+    def _rtc_load(self) -> object:
+        data = self.rtc.read()  # type: ignore[attr-defined]
+        if len(data) != 18:
+            return None
+        if struct.unpack_from("<I", data, 14)[0] != crc32(data[:14]):
+            return None
+        magic, seq, unsent, boot = struct.unpack(_RTC, data[:14])
+        if magic != _RTC_MAGIC:
+            return None
+        return seq, unsent, boot
+
+    def _rtc_save(self, seq: int, unsent: int, boot: int) -> None:
+        head = struct.pack(_RTC, _RTC_MAGIC, seq, unsent, boot)
+        self.rtc.write(head + struct.pack("<I", crc32(head)))  # type: ignore[attr-defined]
+
+    def cycle(self) -> int:
+        """One wake: returns how long to deep-sleep in ms (the caller sleeps)."""
+        t0 = self.clock.ms()  # type: ignore[attr-defined]
+        st = self._rtc_load()
+        if st is None:
+            boot = common.next_boot(self.root)
+            rtc_seq = 0
+        else:
+            rtc_seq, _, boot = st  # type: ignore[misc]
+        cfg = common.load_config(self.root)
+        buf = RingBuffer(join(self.root, "buf"), self.seg_bytes, self.max_segs).open()
+        self.buf = buf
+        if rtc_seq > buf.next_seq:
+            buf.next_seq = rtc_seq  # the sequence never goes back
+        tb = TimeBase(self.clock, boot)
+        frag = self.sampler.read(cfg)
+        t, bt, up = tb.stamp()
+        buf.append(t, bt, up, frag)
+        frag = None  # type: ignore[assignment]
+        unsent = buf.pending()
+        if unsent >= cfg["upload_every"] or st is None:
+            cfg = self._upload(buf, tb, cfg, boot)
+            unsent = buf.pending()
+        self._rtc_save(buf.next_seq, unsent, boot)
+        self.awake_ms = self.clock.ms() - t0  # type: ignore[attr-defined]
+        sleep = cfg["interval_s"] * 1000 - self.awake_ms
+        return sleep if sleep > 1000 else 1000
+
+    def _upload(self, buf: RingBuffer, tb: TimeBase, cfg: dict, boot: int) -> dict:
+        net = self.net
+        if not net.connect(_WIFI_MS):  # type: ignore[attr-defined]
+            net.off()  # type: ignore[attr-defined]
+            return cfg
+        if not self.clock.utc():  # type: ignore[attr-defined]
+            self.clock.sync()  # type: ignore[attr-defined]
+        link = Link(self.transport, self.clock, self.device_id, self.seed + boot)
+        extra = (
+            '"role":"sensor","fw":"%s","bt":%d,"cfg":%d,"rssi":%d'
+            % (common.FW_VERSION, boot, cfg["rev"], net.rssi())  # type: ignore[attr-defined]
+        ).encode()
+        if link.connect(status("online", extra)):
+            link.poll()  # the retained config usually arrives right after SUBACK
+            for kind, msg in link.take():
+                if kind == b"config":
+                    cfg, a = common.apply_config(self.root, cfg, msg)
+                    if a:
+                        link.publish("ack", a)
+            self.uploaded += flush(buf, link, tb)
+            link.poll()
+            for kind, msg in link.take():
+                if kind == b"config":
+                    cfg, a = common.apply_config(self.root, cfg, msg)
+                    if a:
+                        link.publish("ack", a)
+            extra = (
+                '"role":"sensor","bt":%d,"cfg":%d,"seq":%d,"pend":%d,"drop":%d,"next_s":%d'
+                % (boot, cfg["rev"], buf.next_seq - 1, buf.pending(), buf.dropped, cfg["interval_s"])
+            ).encode()
+            link.close(status("sleep", extra))
+        net.off()  # type: ignore[attr-defined]
+        return cfg
+
+
+__all__ = ["SensorNode"]
