@@ -16,7 +16,7 @@ from ocop.scoring import Answer, AnswerValue, certificate_expiry, score_assessme
 
 # No example database: nothing is written into the work tree; no deadline: the suite
 # runs in parallel with others on a small machine.
-FAST = settings(max_examples=150, deadline=None, database=None)
+FAST = settings(max_examples=100, deadline=None, database=None)
 
 valid_totals = st.floats(min_value=0.0, max_value=100.0, allow_nan=False)
 invalid_totals = st.one_of(
