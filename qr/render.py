@@ -93,10 +93,12 @@ def matrix_runs(matrix: Matrix) -> list[tuple[int, int, int]]:
     width = len(matrix) + 1
     # One byte string, rows separated by a light byte so no run spans two rows.
     flat = b"\x00".join([bytes(row) for row in matrix])
-    return [
-        (m.start() // width, m.start() % width, m.end() - m.start())
-        for m in _DARK_RUN.finditer(flat)
-    ]
+    runs: list[tuple[int, int, int]] = []
+    append = runs.append
+    for start, end in map(re.Match.span, _DARK_RUN.finditer(flat)):
+        row, col = divmod(start, width)
+        append((row, col, end - start))
+    return runs
 
 
 def render_svg(

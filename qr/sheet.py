@@ -385,7 +385,7 @@ def _wrap(
     """Greedy word wrap; ``None`` if a word is wider than a line and may not be broken."""
 
     def fits(s: str) -> bool:
-        return pdfmetrics.stringWidth(s, font, size) <= width
+        return float(pdfmetrics.stringWidth(s, font, size)) <= width
 
     lines: list[str] = []
     line = ""
