@@ -38,7 +38,9 @@ class Link:
 
     def backoff_ms(self) -> int:
         """Delay before the next attempt: exponential, capped, half of it jittered."""
-        n = self.fails if self.fails < 20 else 20
+        n = self.fails - 1 if self.fails < 21 else 20
+        if n < 0:
+            n = 0
         d = self.base_ms << n
         if d > self.cap_ms:
             d = self.cap_ms
