@@ -1,0 +1,58 @@
+"""The FastAPI application factory. Nothing is built at import time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import Engine
+
+from server.api import api_router
+from server.db import make_engine
+from server.deps import authenticate
+from server.errors import install_error_handlers
+from server.pages import router as pages_router
+from server.settings import Settings, load_settings
+
+__all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """Build the app. ``settings``/``engine`` default to the environment's."""
+    settings = settings or load_settings()
+    own_engine = engine is None
+    engine = engine or make_engine(settings.sqlalchemy_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if own_engine:
+            engine.dispose()
+
+    app = FastAPI(
+        title="nongso API",
+        version="0.1.0",
+        description="nông nghiệp số — irrigation telemetry, traceability and OCOP for "
+                    "Vietnamese farms and co-operatives.",
+        dependencies=[Depends(authenticate)],
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    install_error_handlers(app)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    app.include_router(api_router)
+    app.include_router(pages_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

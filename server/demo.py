@@ -1,0 +1,97 @@
+"""``nongso demo``: migrations, embedded broker, API and the seeded world in one process."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import sys
+
+import uvicorn
+
+from server.app import create_app
+from server.broker import EmbeddedBroker
+from server.db import make_engine
+from server.migrate import upgrade
+from server.seed import DemoUser, seed_demo
+from server.settings import load_settings
+
+__all__ = ["run_demo"]
+
+log = logging.getLogger(__name__)
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _print_banner(base: str, mqtt_url: str, users: list[DemoUser], db_url: str) -> None:
+    out = sys.stdout
+    out.write("\n nongso demo is running — Ctrl-C stops every part\n\n")
+    out.write(f"  Farmer page (trang nông dân):  {base}/farm\n")
+    out.write(f"  Co-op page (trang hợp tác xã): {base}/coop\n")
+    out.write(f"  API docs:                      {base}/docs\n")
+    out.write(f"  Health:                        {base}/healthz\n")
+    out.write(f"  MQTT broker:                   {mqtt_url}\n")
+    out.write(f"  Database:                      {db_url}\n\n")
+    out.write("  Demo users (passwords are shown only once, when first created):\n")
+    for u in users:
+        pw = u.password if u.password else "(set at first run; reset: nongso users set-password)"
+        out.write(f"    {u.role:<11} {u.login:<32} {pw}   [{u.organisation}]\n")
+    out.write("\n")
+    out.flush()
+
+
+async def _serve(host: str, port: int, devices: int) -> int:
+    overrides: dict[str, object] = {}
+    if not os.environ.get("NONGSO_PUBLIC_BASE_URL"):
+        overrides["public_base_url"] = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}"
+    settings = load_settings(**overrides)
+    if not _port_free(host, port):
+        sys.stderr.write(f"nongso demo: port {port} is already in use; try --port {port + 1}\n")
+        return 2
+    upgrade(settings.sqlalchemy_url)
+    engine = make_engine(settings.sqlalchemy_url)
+    users = seed_demo(engine, devices=devices)
+    broker: EmbeddedBroker | None = None
+    mqtt_url = settings.mqtt_url
+    if not mqtt_url:
+        broker = EmbeddedBroker()
+        await broker.start()
+        mqtt_url = broker.url
+    app = create_app(settings, engine)
+    app.state.mqtt_url = mqtt_url
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
+                                           lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            if task.done():
+                break
+            await asyncio.sleep(0.05)
+        if server.started:
+            _print_banner(settings.public_base_url, mqtt_url, users,
+                          settings.sqlalchemy_url.split("@")[-1])
+        await task
+    finally:
+        if broker is not None:
+            await broker.stop()
+        engine.dispose()
+        sys.stdout.write("nongso demo stopped.\n")
+    return 0
+
+
+def run_demo(host: str = "127.0.0.1", port: int = 8000, devices: int = 20) -> int:
+    try:
+        return asyncio.run(_serve(host, port, devices))
+    except KeyboardInterrupt:
+        # uvicorn re-raises the captured Ctrl-C after its clean shutdown; every part has
+        # stopped by then (the ``finally`` above ran), so this is a normal exit.
+        return 0

@@ -1,0 +1,49 @@
+"""The one list of endpoints that need no login. Everything else requires a session.
+
+A route that is not listed here is refused with 401 to anonymous callers by the app-wide
+dependency in :mod:`server.deps`; ``tests/server/test_routes_auth.py`` walks the route
+table and checks that this holds for every route.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["PUBLIC_ROUTES", "is_public", "is_public_path"]
+
+#: (method, path template) pairs. Later issues add the stamp resolver and the OCOP catalogue.
+PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset({
+    ("GET", "/healthz"),
+    ("GET", "/"),
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("POST", "/api/v1/auth/login"),
+    ("GET", "/docs"),
+    ("GET", "/docs/oauth2-redirect"),
+    ("GET", "/openapi.json"),
+    ("GET", "/redoc"),
+})
+
+
+def is_public(method: str, path_template: str) -> bool:
+    m = "GET" if method == "HEAD" else method
+    return (m, path_template) in PUBLIC_ROUTES
+
+
+def _compile(template: str) -> re.Pattern[str]:
+    out, pos = [], 0
+    for match in re.finditer(r"\{[^}]+\}", template):
+        out.append(re.escape(template[pos:match.start()]))
+        out.append("[^/]+")
+        pos = match.end()
+    out.append(re.escape(template[pos:]))
+    return re.compile("^" + "".join(out) + "$")
+
+
+_PATTERNS = [(m, _compile(t)) for m, t in PUBLIC_ROUTES]
+
+
+def is_public_path(method: str, path: str) -> bool:
+    """Whether a concrete request path matches a public route template."""
+    m = "GET" if method == "HEAD" else method
+    return any(pm == m and pat.match(path) for pm, pat in _PATTERNS)

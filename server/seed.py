@@ -1,0 +1,136 @@
+"""The demo world: a Thanh Hà lychee co-operative and a Cẩm Giàng carrot co-operative.
+
+Seeding is idempotent: a second run finds the world and changes nothing. Passwords are
+random, returned once to be printed, and only their argon2 hashes are stored.
+
+Addresses follow the two-level administration in force since 1 July 2025 (Hải Dương
+merged into Hải Phòng city, province code 31); names from before the merger are kept as
+free text. The 5-digit commune codes below are placeholders for the demo and must be
+replaced by the official codes of Decision 19/2025/QĐ-TTg in a real deployment.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from server.models import (
+    Device,
+    DeviceRole,
+    Farm,
+    Membership,
+    Organisation,
+    OrgKind,
+    Role,
+    User,
+    Zone,
+)
+from server.security import hash_password
+
+__all__ = ["DemoUser", "seed_demo", "DEMO_MARKER"]
+
+DEMO_MARKER = "Hợp tác xã Vải thiều Thanh Hà"
+HAI_PHONG = "31"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    login: str
+    role: str
+    organisation: str
+    password: str | None  # None when the user existed already
+
+
+_ORGS = [
+    dict(name=DEMO_MARKER, kind=OrgKind.htx, province_code=HAI_PHONG, commune_code="10741",
+         address_detail="thôn Thanh Sơn, xã Thanh Hà, thành phố Hải Phòng",
+         legacy_address="xã Thanh Sơn, huyện Thanh Hà, tỉnh Hải Dương (trước 1/7/2025)"),
+    dict(name="Hợp tác xã Cà rốt Đức Chính", kind=OrgKind.htx, province_code=HAI_PHONG,
+         commune_code="10573",
+         address_detail="thôn An Phú, xã Tuệ Tĩnh, thành phố Hải Phòng",
+         legacy_address="xã Đức Chính, huyện Cẩm Giàng, tỉnh Hải Dương (trước 1/7/2025)"),
+    dict(name="Hội đồng OCOP thành phố Hải Phòng", kind=OrgKind.authority,
+         province_code=HAI_PHONG, commune_code=None,
+         address_detail="thành phố Hải Phòng", legacy_address=None),
+]
+
+_FARMS = {
+    DEMO_MARKER: ("Vườn vải Thanh Sơn", "10741", 20.8912, 106.4251, "lychee",
+                  [("Khu 1 — vải sớm", 2500.0), ("Khu 2 — vải thiều chính vụ", 3000.0),
+                   ("Khu 3 — vườn trồng mới", 1800.0)]),
+    "Hợp tác xã Cà rốt Đức Chính": ("Cánh đồng cà rốt Đức Chính", "10573", 20.9633, 106.2245,
+                                    "carrot", [("Ruộng A", 3600.0), ("Ruộng B", 2880.0)]),
+}
+
+_USERS = [
+    ("admin@nongso.vn", "Quản trị hệ thống", None, Role.admin),
+    ("quantri@htx-vaithanhha.vn", "Nguyễn Văn Hải", DEMO_MARKER, Role.coop_admin),
+    ("nongdan.thanhha", "Trần Thị Lan", DEMO_MARKER, Role.farmer),
+    ("quantri@htx-carotducchinh.vn", "Phạm Văn Đức", "Hợp tác xã Cà rốt Đức Chính",
+     Role.coop_admin),
+    ("chuyengia@ocop-haiphong.vn", "Lê Thị Minh", "Hội đồng OCOP thành phố Hải Phòng",
+     Role.evaluator),
+]
+
+
+def _password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def seed_demo(engine: Engine, devices: int = 20) -> list[DemoUser]:
+    """Create the demo world if missing; return the demo users (passwords for new ones)."""
+    out: list[DemoUser] = []
+    with Session(engine, expire_on_commit=False) as s:
+        orgs: dict[str, Organisation] = {}
+        for spec in _ORGS:
+            org = s.exec(select(Organisation).where(Organisation.name == spec["name"])).first()
+            if org is None:
+                org = Organisation(**spec)
+                s.add(org)
+                s.flush()
+            orgs[str(spec["name"])] = org
+        zones: list[Zone] = []
+        for org_name, (farm_name, commune, lat, lon, crop, zone_specs) in _FARMS.items():
+            org = orgs[org_name]
+            farm = s.exec(select(Farm).where(Farm.name == farm_name)).first()
+            if farm is None:
+                farm = Farm(name=farm_name, organisation_id=org.id, province_code=HAI_PHONG,
+                            commune_code=commune, address_detail=org.address_detail,
+                            legacy_address=org.legacy_address, latitude=lat, longitude=lon)
+                s.add(farm)
+                s.flush()
+            for i, (zname, area) in enumerate(zone_specs):
+                zone = s.exec(select(Zone).where(Zone.farm_id == farm.id,
+                                                 Zone.name == zname)).first()
+                if zone is None:
+                    zone = Zone(farm_id=farm.id, name=zname, crop=crop, area_m2=area,
+                                latitude=lat + 0.001 * i, longitude=lon + 0.001 * i)
+                    s.add(zone)
+                    s.flush()
+                zones.append(zone)
+        for login, name, org_name, role in _USERS:
+            user = s.exec(select(User).where(User.login == login)).first()
+            password = None
+            if user is None:
+                password = _password()
+                user = User(login=login, full_name=name, password_hash=hash_password(password),
+                            is_superuser=role == Role.admin)
+                s.add(user)
+                s.flush()
+                if org_name:
+                    s.add(Membership(user_id=user.id, organisation_id=orgs[org_name].id,
+                                     role=role))
+            out.append(DemoUser(login, role.value, org_name or "—", password))
+        existing = {d.uid for d in s.exec(select(Device)).all()}
+        for n in range(devices):
+            zone = zones[n % len(zones)]
+            uid = f"demo-z{zone.id}-{n // len(zones) + 1:02d}"
+            if uid in existing:
+                continue
+            role = DeviceRole.valve if n < len(zones) else DeviceRole.sensor
+            s.add(Device(uid=uid, zone_id=zone.id, role=role))
+        s.commit()
+    return out

@@ -1,0 +1,104 @@
+"""One settings class for the whole server (env prefix ``NONGSO_``).
+
+Nothing is built at import time: call :func:`load_settings` once at start-up
+(the CLI and the app factory do) and pass the object on.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "load_settings", "InsecureSettingsError", "DEFAULT_SECRET_MARKERS"]
+
+log = logging.getLogger(__name__)
+
+#: Secret values that must never be accepted in production.
+DEFAULT_SECRET_MARKERS = frozenset({"", "change-me", "changeme", "secret", "dev", "nongso"})
+
+
+class InsecureSettingsError(RuntimeError):
+    """Raised when production mode would run with a default or missing secret."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NONGSO_", extra="ignore")
+
+    #: ``development`` generates missing secrets into ``var_dir``; ``production`` refuses to.
+    mode: Literal["development", "production"] = "development"
+    #: Where generated secrets and the demo database live. Never committed.
+    var_dir: Path = Path("./var")
+    #: SQLAlchemy URL. Default: SQLite file ``<var_dir>/nongso.db``.
+    database_url: str = ""
+    #: ``mqtt://user:pass@host:port``. Empty: the embedded broker (demo).
+    mqtt_url: str = ""
+    #: The public origin printed in QR stamps (GS1 Digital Link base).
+    public_base_url: str = "http://localhost:8000"
+    #: Key for session tokens. Empty: generated on first run into ``var_dir``.
+    secret_key: str = Field(default="", repr=False)
+    #: Lifetime of a login, seconds.
+    session_ttl_s: int = 12 * 3600
+    #: Set the Secure flag on cookies (behind HTTPS).
+    cookie_secure: bool = False
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _strip_slash(cls, v: str) -> str:
+        v = v.strip().rstrip("/")
+        if not (v.startswith("http://") or v.startswith("https://")):
+            raise ValueError("NONGSO_PUBLIC_BASE_URL must start with http:// or https://")
+        return v
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            url = self.database_url
+            # psycopg 3 is the only PostgreSQL driver we ship.
+            if url.startswith("postgresql://") or url.startswith("postgres://"):
+                url = "postgresql+psycopg://" + url.split("://", 1)[1]
+            return url
+        return f"sqlite:///{(self.var_dir / 'nongso.db').as_posix()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.sqlalchemy_url.startswith("sqlite")
+
+
+def _secret_file(var_dir: Path, name: str) -> str:
+    """Read ``var_dir/name``; create it with a fresh random secret on first run."""
+    path = var_dir / name
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(value + "\n")
+    log.info("generated a new secret in %s", path)
+    return value
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings from the environment (and ``overrides``), resolving secrets.
+
+    In production a missing or default secret is an error; in development a missing
+    one is generated into ``var_dir`` and reused on later runs.
+    """
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    key = settings.secret_key
+    if settings.mode == "production":
+        if key.strip().lower() in DEFAULT_SECRET_MARKERS or len(key) < 32:
+            raise InsecureSettingsError(
+                "refusing to start in production mode: set NONGSO_SECRET_KEY to a random "
+                "value of at least 32 characters (e.g. `python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))'`)"
+            )
+    elif not key:
+        settings.secret_key = _secret_file(settings.var_dir, "secret_key")
+    return settings

@@ -1,0 +1,125 @@
+"""``nongso demo`` end to end: start, health within 15 s, every printed URL after login, Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.support.services import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _reader(proc: subprocess.Popen[str], lines: list[str]) -> None:
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        lines.append(line)
+
+
+def test_demo_starts_serves_every_url_and_stops_cleanly(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NONGSO_")}
+    env["NONGSO_VAR_DIR"] = str(tmp_path / "var")
+    env["PYTHONUNBUFFERED"] = "1"
+    t0 = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-m", "server", "demo", "--port", str(port),
+                             "--devices", "12"], cwd=tmp_path, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    lines: list[str] = []
+    threading.Thread(target=_reader, args=(proc, lines), daemon=True).start()
+    try:
+        healthy_after = None
+        while time.monotonic() - t0 < 15:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    healthy_after = time.monotonic() - t0
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None, "".join(lines)
+            time.sleep(0.1)
+        assert healthy_after is not None, "no /healthz within 15 s:\n" + "".join(lines)
+        deadline = time.monotonic() + 10
+        while "Demo users" not in "".join(lines) or not "".join(lines).rstrip().endswith("]"):
+            assert time.monotonic() < deadline, "".join(lines)
+            time.sleep(0.05)
+        time.sleep(0.2)
+        out = "".join(lines)
+        urls = re.findall(r"(http://127\.0\.0\.1:\d+/\S*)", out)
+        assert {u.rsplit("/", 1)[1] for u in urls} >= {"farm", "coop", "docs", "healthz"}
+        users = re.findall(r"^\s+(farmer|coop_admin|evaluator|admin)\s+(\S+)\s+(\S+)\s", out, re.M)
+        assert {u[0] for u in users} == {"farmer", "coop_admin", "evaluator", "admin"}
+        assert "mqtt://127.0.0.1:" in out
+        for role, login, password in users:
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}") as c:
+                r = c.post("/login", data={"login": login, "password": password})
+                assert r.status_code in (200, 303), (role, r.text[:300])
+                for url in urls:
+                    r = c.get(url, headers={"Accept": "text/html"})
+                    assert r.status_code == 200, (role, url, r.status_code)
+                    if url.endswith("/farm") and role == "farmer":
+                        assert "Khu 1 — vải sớm" in r.text
+                        assert "Ruộng A" not in r.text, "farmer sees another co-op"
+                    if url.endswith("/coop") and role == "coop_admin":
+                        assert "Hợp tác xã" in r.text
+        # the demo's embedded broker accepts an MQTT connection
+        import paho.mqtt.client as mqtt
+
+        broker_port = int(re.search(r"mqtt://127\.0\.0\.1:(\d+)", out).group(1))  # type: ignore[union-attr]
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv311)
+        client.connect("127.0.0.1", broker_port)
+        client.disconnect()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            rc = proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise AssertionError("demo did not stop on Ctrl-C:\n" + "".join(lines)) from None
+    assert rc == 0, "".join(lines)
+    assert "nongso demo stopped." in "".join(lines)
+    assert "Traceback" not in "".join(lines), "".join(lines)
+
+
+def test_second_run_keeps_world_and_does_not_reprint_passwords(tmp_path: Path) -> None:
+    from server.db import make_engine
+    from server.migrate import upgrade
+    from server.seed import seed_demo
+
+    url = f"sqlite:///{tmp_path / 'd.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    first = seed_demo(engine, devices=20)
+    second = seed_demo(engine, devices=20)
+    assert all(u.password for u in first)
+    assert not any(u.password for u in second)
+    from sqlmodel import Session, func, select
+
+    from server.models import Device, Zone
+
+    with Session(engine) as s:
+        assert s.exec(select(func.count()).select_from(Zone)).one() == 5
+        assert s.exec(select(func.count()).select_from(Device)).one() == 20
+    engine.dispose()
+
+
+def test_demo_refuses_busy_port(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NONGSO_")}
+        env["NONGSO_VAR_DIR"] = str(tmp_path / "var")
+        r = subprocess.run([sys.executable, "-m", "server", "demo", "--port", str(port)],
+                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "already in use" in r.stderr
