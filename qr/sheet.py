@@ -1,4 +1,4 @@
-"""Print-ready stamp output: PDF label sheets, CSV and ZIP for print shops.
+"""Print-ready stamp output: PDF label sheets (CSV and ZIP: :mod:`qr.export`).
 
 Layouts (millimetres):
 
@@ -27,16 +27,14 @@ logged.
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import logging
 import os
 import unicodedata
-import zipfile
-from collections.abc import Callable, Iterable, Sequence
+import zlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import BinaryIO, TextIO
+from typing import BinaryIO
 
 from reportlab import rl_config
 from reportlab.lib.units import mm
@@ -45,11 +43,11 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from qr.errors import LayoutError
-from qr.render import FIXED_MASK, matrix_runs, qr_matrix, render_svg
+from qr.render import FIXED_MASK, matrix_runs, qr_matrix
 from qr.serial import ALPHABET
 from qr.stamps import Stamp
 
-__all__ = ["LAYOUTS", "Layout", "get_layout", "write_pdf", "write_csv", "write_zip"]
+__all__ = ["LAYOUTS", "Layout", "Progress", "get_layout", "write_pdf"]
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +137,9 @@ def write_pdf(
 ) -> int:
     """Write the stamps as a print-ready PDF; return the number of labels.
 
-    ``product`` (Vietnamese welcome) and ``lot`` are printed on every label.
+    ``product`` (Vietnamese, any length: it is wrapped and shrunk to fit) and
+    ``lot`` are printed on every label; ``progress(done, total)`` is called
+    after each page (every 100 labels on rolls) and at the end.
 
     :raises LayoutError: for an unknown layout name.
     """
@@ -155,6 +155,10 @@ def write_pdf(
         return _write_pdf(target, stamps, lay, fonts, product, lot, progress, ecc)
     finally:
         rl_config.useA85 = saved_a85
+
+
+# --------------------------------------------------------------------------
+# private helpers: the PDF
 
 
 def _write_pdf(
@@ -199,49 +203,6 @@ def _write_pdf(
     return total
 
 
-def write_csv(out: str | os.PathLike[str] | TextIO, uris: Iterable[str]) -> int:
-    """Write the print-shop CSV: header ``uri``, then one URI a line. Returns the count."""
-    if isinstance(out, (str, os.PathLike)):
-        with open(out, "w", encoding="utf-8", newline="") as fh:
-            return write_csv(fh, uris)
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["uri"])
-    n = 0
-    for uri in uris:
-        writer.writerow([uri])
-        n += 1
-    return n
-
-
-def write_zip(
-    out: str | os.PathLike[str] | BinaryIO,
-    stamps: Sequence[Stamp],
-    *,
-    pdf: bytes | None = None,
-    svg: bool = True,
-    progress: Progress | None = None,
-) -> int:
-    """Write a ZIP for a print shop: ``stamps.csv``, ``stamps.pdf`` (if given)
-    and, with ``svg``, one vector file per stamp ``svg/<nnnnn>-<code>.svg``.
-    Returns the number of stamps."""
-    target = os.fspath(out) if isinstance(out, (str, os.PathLike)) else out
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        text = io.StringIO()
-        write_csv(text, (s.uri for s in stamps))
-        zf.writestr("stamps.csv", text.getvalue())
-        if pdf is not None:
-            zf.writestr("stamps.pdf", pdf)
-        if svg:
-            width = max(5, len(str(len(stamps))))
-            for i, s in enumerate(stamps, 1):
-                zf.writestr(f"svg/{i:0{width}d}-{s.code}.svg", render_svg(s.uri, title=s.code))
-                if progress is not None and i % 100 == 0:
-                    progress(i, len(stamps))
-    if progress is not None:
-        progress(len(stamps), len(stamps))
-    return len(stamps)
-
-
 # --------------------------------------------------------------------------
 # private helpers: fonts
 
@@ -260,11 +221,11 @@ class _Fonts:
 @functools.lru_cache(maxsize=8)
 def _fonts(font_path: str | None, bold_font_path: str | None) -> _Fonts:
     candidates = [(font_path, bold_font_path or font_path)] if font_path else list(_FONT_CANDIDATES)
-    for n, (regular, bold) in enumerate(candidates):
+    for regular, bold in candidates:
         assert regular is not None and bold is not None
-        try:
-            faces = [TTFont(f"NongsoLabel{n}{suffix}", path)
-                     for suffix, path in (("", regular), ("-Bold", bold))]
+        try:  # names unique per file: reportlab's font registry is global
+            faces = [TTFont(f"NongsoLabel-{zlib.crc32(path.encode()):08x}", path)
+                     for path in (regular, bold)]
         except Exception as exc:  # missing or unreadable font file
             log.debug("label font %s unusable: %s", regular, exc)
             continue

@@ -16,7 +16,8 @@ import zxingcpp
 from qr import gs1, serial
 from qr.errors import LayoutError
 from qr.serial import Keyring
-from qr.sheet import get_layout, write_csv, write_pdf, write_zip
+from qr.export import write_csv, write_zip
+from qr.sheet import get_layout, write_pdf
 from qr.stamps import Stamp, mint_stamps
 
 _QR = zxingcpp.barcode_formats_from_str("QRCode")
