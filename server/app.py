@@ -15,7 +15,10 @@ from server.api import api_router
 from server.db import make_engine
 from server.deps import authenticate
 from server.errors import install_error_handlers
+from server.ocop_workflow import pages as ocop_pages
 from server.pages import router as pages_router
+from server.telemetry import pages as telemetry_pages
+from server.trace import pages as trace_pages
 from server.settings import Settings, load_settings
 
 __all__ = ["create_app"]
@@ -54,5 +57,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     app.include_router(api_router)
     app.include_router(pages_router)
+    for pages in (telemetry_pages, trace_pages, ocop_pages):
+        app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

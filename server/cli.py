@@ -18,6 +18,18 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 
 
+def _register_packages() -> None:
+    from server.ocop_workflow import cli as ocop_cli
+    from server.telemetry import cli as telemetry_cli
+    from server.trace import cli as trace_cli
+
+    for mod in (telemetry_cli, trace_cli, ocop_cli):
+        mod.register(app)
+
+
+_register_packages()
+
+
 def _logging(verbose: bool = False) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -133,4 +133,11 @@ def seed_demo(engine: Engine, devices: int = 20) -> list[DemoUser]:
             role = DeviceRole.valve if n < len(zones) else DeviceRole.sensor
             s.add(Device(uid=uid, zone_id=zone.id, role=role))
         s.commit()
+    # Each package adds its part of the world (products and lots, OCOP dossiers, ...).
+    from server.ocop_workflow import seed as ocop_seed
+    from server.telemetry import seed as telemetry_seed
+    from server.trace import seed as trace_seed
+
+    for part in (telemetry_seed, trace_seed, ocop_seed):
+        part.seed_demo(engine)
     return out

@@ -3,6 +3,9 @@
 from fastapi import APIRouter
 
 from server.api import auth, farms, organisations, zones
+from server.ocop_workflow import api as ocop_api
+from server.telemetry import api as telemetry_api
+from server.trace import api as trace_api
 
 __all__ = ["api_router"]
 
@@ -11,3 +14,6 @@ api_router.include_router(auth.router)
 api_router.include_router(organisations.router)
 api_router.include_router(farms.router)
 api_router.include_router(zones.router)
+api_router.include_router(telemetry_api.router)
+api_router.include_router(trace_api.router)
+api_router.include_router(ocop_api.router)

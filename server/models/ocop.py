@@ -1,0 +1,3 @@
+"""OCOP workflow tables (issue 9)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Telemetry tables (issue 4)."""
+
+__all__: list[str] = []

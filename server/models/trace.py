@@ -1,0 +1,3 @@
+"""Traceability tables (issue 7)."""
+
+__all__: list[str] = []

@@ -1,0 +1,1 @@
+"""Traceability: products, places, lots, EPCIS events, farm diary, certificates (issue 7)."""
