@@ -11,7 +11,7 @@ if [ "${1:-}" = "test" ]; then
   command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need_apt+=(mosquitto)
   command -v mosquitto_pub >/dev/null 2>&1 || need_apt+=(mosquitto-clients)
   [ -x /usr/bin/chromium ] || need_apt+=(chromium)
-  command -v pdftoppm >/dev/null 2>&1 || need_apt+=(poppler-utils)
+  [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_apt+=(fonts-dejavu-core)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "bootstrap: installing Debian packages: ${need_apt[*]}"
