@@ -78,14 +78,14 @@ def status(state: str, extra: bytes = b"") -> bytes:
 
 
 def ack(cmd_id: object, res: str, extra: bytes = b"") -> bytes:
-    head = '{"v":1,"id":%s,"res":"%s"' % ("null" if cmd_id is None else "%d" % cmd_id, res)
+    head = '{"v":1,"id":%s,"res":"%s"' % ("null" if cmd_id is None else "%d" % cmd_id, res)  # type: ignore[str-format]
     if extra:
         return head.encode() + b"," + extra + b"}"
     return head.encode() + b"}"
 
 
 def cfg_ack(rev: object, res: str, reason: str = "") -> bytes:
-    s = '{"v":1,"cfg":%s,"res":"%s"' % ("null" if rev is None else "%d" % rev, res)
+    s = '{"v":1,"cfg":%s,"res":"%s"' % ("null" if rev is None else "%d" % rev, res)  # type: ignore[str-format]
     if reason:
         s += ',"reason":"%s"' % reason
     return (s + "}").encode()

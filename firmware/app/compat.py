@@ -8,10 +8,7 @@ except ImportError:  # CPython
 
 
 try:
-    from binascii import crc32 as _crc32
-
-    def crc32(data: bytes, crc: int = 0) -> int:
-        return _crc32(data, crc) & 0xFFFFFFFF
+    from binascii import crc32  # unsigned on MicroPython and Python 3
 
 except ImportError:  # pragma: no cover - ports built without CRC32
 

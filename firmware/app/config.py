@@ -38,7 +38,7 @@ def parse(payload: bytes) -> dict:
     config is always complete and the same message always gives the same result.
     """
     d = load(payload)
-    c = {}
+    c = {}  # type: dict
     c["rev"] = get_int(d, "rev", 0, 2147483647)
     try:
         c["interval_s"] = get_int(d, "interval_s", 10, 86400, DEFAULTS["interval_s"])

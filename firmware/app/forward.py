@@ -2,8 +2,8 @@
 from .codec import batch, record, single
 from .compat import const
 
-MAX_BATCH = const(32)  # readings per batch message (docs/protocol.md)
-MAX_BYTES = const(2048)  # payload bytes per batch message
+MAX_BATCH = const(16)  # readings per batch message (protocol allows up to 32)
+MAX_BYTES = const(1024)  # payload bytes per batch message (protocol allows 4096)
 
 
 class TimeBase:
@@ -28,17 +28,20 @@ class TimeBase:
         return now - (self.clock.ms() // 1000 - up)  # type: ignore[attr-defined, no-any-return]
 
 
-def flush(buf: object, link: object, tb: TimeBase, max_batch: int = MAX_BATCH, max_bytes: int = MAX_BYTES) -> int:
-    """Send buffered readings oldest first; each leaves the buffer only after PUBACK.
+def flush_steps(buf: object, link: object, tb: TimeBase, max_batch: int = MAX_BATCH, max_bytes: int = MAX_BYTES) -> object:
+    """Generator: send buffered readings oldest first, one batch per step.
 
-    Returns the number of readings acknowledged; stops at the first failure.
+    A reading leaves the buffer only after the broker's PUBACK for its batch.
+    Yields the running count of acknowledged readings after each batch, so a
+    caller can collect garbage or service other work between batches; stops
+    at the first failure or when the buffer is empty.
     """
     sent = 0
     while True:
         recs = buf.peek(max_batch)  # type: ignore[attr-defined]
         if not recs:
-            return sent
-        parts = []
+            return
+        parts = []  # type: list
         size = 40
         last = 0
         for seq, t, bt, up, frag in recs:
@@ -54,9 +57,19 @@ def flush(buf: object, link: object, tb: TimeBase, max_batch: int = MAX_BATCH, m
         n = len(parts)
         parts = None  # type: ignore[assignment]
         if not link.publish("telemetry", payload):  # type: ignore[attr-defined]
-            return sent
+            return
+        payload = None  # type: ignore[assignment]
         buf.ack(last)  # type: ignore[attr-defined]
         sent += n
+        yield sent
 
 
-__all__ = ["TimeBase", "flush", "MAX_BATCH", "MAX_BYTES"]
+def flush(buf: object, link: object, tb: TimeBase, max_batch: int = MAX_BATCH, max_bytes: int = MAX_BYTES) -> int:
+    """Run ``flush_steps`` to the end; return the number of readings acknowledged."""
+    sent = 0
+    for sent in flush_steps(buf, link, tb, max_batch, max_bytes):  # type: ignore[attr-defined]
+        pass
+    return sent
+
+
+__all__ = ["TimeBase", "flush", "flush_steps", "MAX_BATCH", "MAX_BYTES"]

@@ -1,7 +1,7 @@
 """Store-and-forward buffer in flash: append-only segment files, crash safe.
 
 Layout: ``<root>/<8-digit n>.seg`` files, oldest = lowest n.  Each file holds
-records ``magic u8 | kind u8 | len u16 | crc32 u32 | body[len]`` (little
+records ``magic u8 | kind u8 | len u16 | body[len] | crc32 u32`` (little
 endian; the CRC covers kind, len and body).  Kinds:
 
 * ``R`` reading: ``seq u32 | t u32 | bt u16 | up u32 | fragment`` (t=0: unknown)
@@ -23,8 +23,7 @@ from .compat import const, crc32, join
 _MAGIC = const(0xA5)
 _K_REC = const(0x52)
 _K_META = const(0x4D)
-_HDR = "<BBHI"
-_HDR_LEN = const(8)
+_HDR_LEN = const(8)  # framing bytes per record: magic, kind, len (4) + crc (4)
 _REC = "<IIHI"
 _REC_LEN = const(14)
 _META = "<IIII"
@@ -53,8 +52,14 @@ class RingBuffer:
         self.torn = 0  # torn records found at open (diagnostics)
         self._n = 0
         self._sealed = False
-        self._hdr = bytearray(_HDR_LEN)
-        self._body = bytearray(MAX_BODY)
+        # one record buffer and its views, made once: the scan loop must not
+        # allocate per record (MicroPython's heap is small)
+        self._rec = bytearray(MAX_BODY + _HDR_LEN)
+        self._mv = memoryview(self._rec)
+        self._head = self._mv[:4]
+        self._crc = bytearray(4)
+        self._cursor = None  # type: object  # (file n, offset, seq) after the last acked peek
+        self._peek_end = None  # type: object
 
     # ---- open / scan -------------------------------------------------
     def open(self) -> "RingBuffer":
@@ -91,23 +96,30 @@ class RingBuffer:
         return join(self.root, "%08d.seg" % n)
 
     def _read_rec(self, f: object) -> int:
-        """Read one record into self._body; return kind, 0 at a clean end, -1 if torn."""
-        hdr = self._hdr
-        got = f.readinto(hdr)  # type: ignore[attr-defined]
+        """Read one record into self._rec; return kind, 0 at a clean end, -1 if torn."""
+        rec = self._rec
+        got = f.readinto(self._head)  # type: ignore[attr-defined]
         if not got:
             return 0
-        if got < _HDR_LEN:
+        if got < 4:
             return -1
-        magic, kind, n, crc = struct.unpack(_HDR, hdr)
-        if magic != _MAGIC or n > MAX_BODY or kind not in (_K_REC, _K_META):
+        kind = rec[1]
+        n = rec[2] | (rec[3] << 8)
+        if rec[0] != _MAGIC or n > MAX_BODY or (kind != _K_REC and kind != _K_META):
             return -1
-        mv = memoryview(self._body)[:n]
-        if f.readinto(mv) != n:  # type: ignore[attr-defined]
+        if f.readinto(self._mv[4 : 8 + n]) != n + 4:  # type: ignore[attr-defined]
             return -1
-        if crc32(mv, crc32(memoryview(hdr)[1:4])) != crc:
+        c = self._crc
+        struct.pack_into("<I", c, 0, crc32(self._mv[1 : 4 + n]))
+        e = 4 + n
+        if c[0] != rec[e] or c[1] != rec[e + 1] or c[2] != rec[e + 2] or c[3] != rec[e + 3]:
             return -1
         self._n = n
         return kind
+
+    def _seq(self) -> int:
+        b = self._rec
+        return b[4] | (b[5] << 8) | (b[6] << 16) | (b[7] << 24)
 
     def _scan(self, seg: list) -> bool:
         """Fill seg's bookkeeping and fold meta records in; False if a torn tail was found."""
@@ -121,7 +133,7 @@ class RingBuffer:
                     break
                 size += _HDR_LEN + self._n
                 if kind == _K_REC:
-                    seq = struct.unpack_from("<I", self._body, 0)[0]
+                    seq = self._seq()
                     if not seg[_FIRST]:
                         seg[_FIRST] = seq
                     seg[_LAST] = seq
@@ -129,7 +141,7 @@ class RingBuffer:
                     if seq >= self.next_seq:
                         self.next_seq = seq + 1
                 else:
-                    a, d, du, nx = struct.unpack_from(_META, self._body, 0)
+                    a, d, du, nx = struct.unpack_from(_META, self._rec, 4)
                     self.acked = max(self.acked, a)
                     self.dropped = max(self.dropped, d)
                     self.drop_upto = max(self.drop_upto, du)
@@ -162,7 +174,7 @@ class RingBuffer:
                 kind = self._read_rec(f)
                 if kind <= 0:
                     break
-                if kind == _K_REC and struct.unpack_from("<I", self._body, 0)[0] > fl:
+                if kind == _K_REC and self._seq() > fl:
                     c += 1
         return c
 
@@ -170,12 +182,15 @@ class RingBuffer:
     def _write(self, kind: int, body: bytes) -> None:
         seg = self.segs[-1]
         n = len(body)
-        struct.pack_into(_HDR, self._hdr, 0, _MAGIC, kind, n, 0)
-        crc = crc32(body, crc32(memoryview(self._hdr)[1:4]))
-        struct.pack_into("<I", self._hdr, 4, crc)
+        rec = self._rec
+        rec[0] = _MAGIC
+        rec[1] = kind
+        rec[2] = n & 0xFF
+        rec[3] = n >> 8
+        rec[4 : 4 + n] = body
+        struct.pack_into("<I", rec, 4 + n, crc32(self._mv[1 : 4 + n]))
         with open(self._path(seg[_N]), "ab") as f:
-            f.write(self._hdr)
-            f.write(body)
+            f.write(self._mv[: 8 + n])  # one write: a torn one fails the CRC
         seg[_SIZE] += _HDR_LEN + n
 
     def _meta(self) -> bytes:
@@ -253,21 +268,27 @@ class RingBuffer:
         """Up to ``max_n`` unacknowledged readings, oldest first: (seq, t, bt, up, frag)."""
         out = []  # type: list
         fl = self.floor()
+        cur = self._cursor
         for seg in self.segs:
             if len(out) >= max_n:
                 break
             if seg[_COUNT] == 0 or seg[_LAST] <= fl:
                 continue
             with open(self._path(seg[_N]), "rb") as f:
+                off = 0
+                if cur is not None and cur[0] == seg[_N] and cur[2] <= fl:  # type: ignore[index]
+                    off = cur[1]  # type: ignore[index]
+                    f.seek(off)
                 while len(out) < max_n:
                     kind = self._read_rec(f)
                     if kind <= 0:
                         break
-                    if kind != _K_REC:
+                    off += _HDR_LEN + self._n
+                    if kind != _K_REC or self._seq() <= fl:
                         continue
-                    seq, t, bt, up = struct.unpack_from(_REC, self._body, 0)
-                    if seq > fl:
-                        out.append((seq, t, bt, up, bytes(self._body[_REC_LEN : self._n])))
+                    seq, t, bt, up = struct.unpack_from(_REC, self._rec, 4)
+                    out.append((seq, t, bt, up, bytes(self._mv[4 + _REC_LEN : 4 + self._n])))
+                    self._peek_end = (seg[_N], off, seq)
         return out
 
     def ack(self, upto: int) -> None:
@@ -277,6 +298,9 @@ class RingBuffer:
         if upto <= self.acked:
             return
         self.acked = upto
+        pe = self._peek_end
+        if pe is not None and pe[2] == upto:  # type: ignore[index]
+            self._cursor = pe  # the next peek starts right after the acked batch
         self._gc()
         if not self.segs or self._sealed or self.segs[-1][_SIZE] + _HDR_LEN + _META_LEN > self.seg_bytes:
             self._roll()

@@ -9,7 +9,7 @@ import struct
 from . import common
 from .codec import status
 from .compat import const, crc32, join
-from .forward import TimeBase, flush
+from .forward import TimeBase, flush_steps
 from .link import Link
 from .ringbuf import RingBuffer
 from .sensors import Sampler
@@ -38,6 +38,8 @@ class SensorNode:
         self.awake_ms = 0
         self.uploaded = 0
         self.buf = None  # type: object
+        self.cfg = {}  # type: dict
+        self.sleep_ms = 0
 
     def _rtc_load(self) -> object:
         data = self.rtc.read()  # type: ignore[attr-defined]
@@ -56,6 +58,16 @@ class SensorNode:
 
     def cycle(self) -> int:
         """One wake: returns how long to deep-sleep in ms (the caller sleeps)."""
+        for _ in self.steps():  # type: ignore[attr-defined]
+            pass
+        return self.sleep_ms
+
+    def steps(self) -> object:
+        """The wake as a generator: yields between phases and between upload batches.
+
+        ``cycle`` just runs it; main.py collects garbage at each step, and the
+        memory test drives it step by step from JavaScript.
+        """
         t0 = self.clock.ms()  # type: ignore[attr-defined]
         st = self._rtc_load()
         if st is None:
@@ -69,24 +81,28 @@ class SensorNode:
         if rtc_seq > buf.next_seq:
             buf.next_seq = rtc_seq  # the sequence never goes back
         tb = TimeBase(self.clock, boot)
+        yield 1
         frag = self.sampler.read(cfg)
         t, bt, up = tb.stamp()
         buf.append(t, bt, up, frag)
         frag = None  # type: ignore[assignment]
         unsent = buf.pending()
+        self.cfg = cfg
+        yield 2
         if unsent >= cfg["upload_every"] or st is None:
-            cfg = self._upload(buf, tb, cfg, boot)
+            yield from self._upload(buf, tb, cfg, boot)  # type: ignore[misc]
+            cfg = self.cfg
             unsent = buf.pending()
         self._rtc_save(buf.next_seq, unsent, boot)
         self.awake_ms = self.clock.ms() - t0  # type: ignore[attr-defined]
         sleep = cfg["interval_s"] * 1000 - self.awake_ms
-        return sleep if sleep > 1000 else 1000
+        self.sleep_ms = sleep if sleep > 1000 else 1000
 
-    def _upload(self, buf: RingBuffer, tb: TimeBase, cfg: dict, boot: int) -> dict:
+    def _upload(self, buf: RingBuffer, tb: TimeBase, cfg: dict, boot: int) -> object:
         net = self.net
         if not net.connect(_WIFI_MS):  # type: ignore[attr-defined]
             net.off()  # type: ignore[attr-defined]
-            return cfg
+            return
         if not self.clock.utc():  # type: ignore[attr-defined]
             self.clock.sync()  # type: ignore[attr-defined]
         link = Link(self.transport, self.clock, self.device_id, self.seed + boot)
@@ -101,7 +117,11 @@ class SensorNode:
                     cfg, a = common.apply_config(self.root, cfg, msg)
                     if a:
                         link.publish("ack", a)
-            self.uploaded += flush(buf, link, tb)
+            yield 3
+            sent = 0
+            for sent in flush_steps(buf, link, tb):  # type: ignore[attr-defined]
+                yield 4
+            self.uploaded += sent
             link.poll()
             for kind, msg in link.take():
                 if kind == b"config":
@@ -114,7 +134,7 @@ class SensorNode:
             ).encode()
             link.close(status("sleep", extra))
         net.off()  # type: ignore[attr-defined]
-        return cfg
+        self.cfg = cfg
 
 
 __all__ = ["SensorNode"]

@@ -29,7 +29,7 @@ class Sampler:
 
     def pairs(self, cfg: dict) -> list:
         """[(key, value, decimals)] for codec.fields; also sets ``self.moisture``."""
-        out = []
+        out = []  # type: list
         errs = {}
         self.moisture = None
         if self.probe is not None:

@@ -56,7 +56,9 @@ class ValveNode:
         pc = self.flow.count()  # type: ignore[attr-defined]
         pairs = [("vs", 1 if c.is_open else 0, 0), ("fl", c.litres(pc), 2), ("pc", pc, 0)]
         if event is not None:
-            ev, why, lease = event  # type: ignore[misc]
+            ev = event[0]  # type: ignore[index]
+            why = event[1]  # type: ignore[index]
+            lease = event[2]  # type: ignore[index]
             pairs.append(("ev", ev, 0))
             pairs.append(("why", why, 0))
             pairs.append(("cmd", None if lease <= 0 else lease, 0))

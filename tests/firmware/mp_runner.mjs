@@ -1,6 +1,10 @@
 // Run firmware tests under real MicroPython (WebAssembly port) in Node.js.
 // usage: node mp_runner.mjs <repo-root> <heap-bytes> tests <module>...
 //        node mp_runner.mjs <repo-root> <heap-bytes> script <file.py>
+//        node mp_runner.mjs <repo-root> <heap-bytes> stepped <file.py>
+//   "stepped": the file defines _next() (True while work is left) and
+//   _report(); each _next() is its own top-level call, because this port only
+//   collects garbage between top-level calls (never inside one).
 // Firmware logic goes to /app (as on the device), shared tests and their
 // helpers to /, golden payloads to /golden.  Test results are printed as
 // lines "@@ {json}"; everything else MicroPython prints passes through.
@@ -26,9 +30,13 @@ function copyDir(src, dst, pred) {
     if (pred(name)) mp.FS.writeFile(dst + "/" + name, fs.readFileSync(path.join(src, name)));
   }
 }
-copyDir(path.join(repo, "firmware", "app"), "/app", (n) => n.endsWith(".py"));
+// FW_APP_DIR: take /app from there instead (e.g. .mpy files from mpy-cross)
+const appDir = process.env.FW_APP_DIR || path.join(repo, "firmware", "app");
+copyDir(appDir, "/app", (n) => n.endsWith(".py") || n.endsWith(".mpy"));
 copyDir(path.join(repo, "tests", "golden"), "/golden", (n) => n.endsWith(".json"));
-copyDir(path.join(repo, "tests", "firmware", "shared"), "/", (n) => n.endsWith(".py"));
+// FW_ROOT_DIR: take the test helpers from there instead (precompiled .mpy)
+const rootDir = process.env.FW_ROOT_DIR || path.join(repo, "tests", "firmware", "shared");
+copyDir(rootDir, "/", (n) => n.endsWith(".py") || n.endsWith(".mpy"));
 try { mp.FS.mkdir("/tmp"); } catch (e) { /* exists */ }
 
 const driver = `
@@ -58,6 +66,15 @@ try {
     mp.runPython(driver + "\n_run(" + JSON.stringify(rest) + ")\n");
   } else if (mode === "script") {
     mp.runPython(fs.readFileSync(rest[0], "utf8"));
+  } else if (mode === "stepped") {
+    mp.runPython(fs.readFileSync(rest[0], "utf8"));
+    let n = 0;
+    for (;;) {
+      mp.runPython("_more = _next()");
+      if (!mp.globals.get("_more")) break;
+      if (++n > 100000) throw new Error("too many steps");
+    }
+    mp.runPython("_report()");
   } else {
     throw new Error("unknown mode " + mode);
   }

@@ -1,0 +1,2 @@
+# Entry for mp_runner.mjs "stepped": the scenario lives in fw_memscn (precompiled).
+from fw_memscn import _next, _report
