@@ -20,6 +20,7 @@ from server.pages import router as pages_router
 from server.telemetry import pages as telemetry_pages
 from server.trace import pages as trace_pages
 from server.settings import Settings, load_settings
+from server.throttle import LoginThrottle
 
 __all__ = ["create_app"]
 
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.login_throttle = LoginThrottle()
     install_error_handlers(app)
 
     @app.get("/healthz", tags=["health"])

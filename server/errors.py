@@ -115,7 +115,9 @@ def _loc(loc: tuple[Any, ...] | list[Any]) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
-        return _respond(request, exc.status_code, exc.detail, exc.code)
+        retry = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(retry)} if retry else None
+        return _respond(request, exc.status_code, exc.detail, exc.code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlmodel import col, select
 
-from server.api.auth import authenticate_user, set_session_cookies
+from server.api.auth import TooManyAttempts, authenticate_user, set_session_cookies
 from server.deps import CSRF_COOKIE, CurrentUser, OptionalUser, SessionDep, SettingsDep
 from server.errors import Unauthorized
 from server.models import Device, Farm, Membership, Organisation, Role, User, Zone
@@ -61,7 +61,14 @@ def login_submit(request: Request, session: SessionDep, settings: SettingsDep,
                  login: str = Form(max_length=254), password: str = Form(max_length=128),
                  next: str = Form(default="/farm", max_length=500)) -> Response:
     try:
-        user = authenticate_user(session, login, password)
+        user = authenticate_user(session, login, password, request)
+    except TooManyAttempts as exc:
+        resp = _render(request, "login.html",
+                       {"next": _safe_next(next),
+                        "error": f"Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau "
+                                 f"{(exc.retry_after + 59) // 60} phút."}, status=429)
+        resp.headers["Retry-After"] = str(exc.retry_after)
+        return resp
     except Unauthorized:
         return _render(request, "login.html",
                        {"next": _safe_next(next), "error": "Sai tên đăng nhập hoặc mật khẩu."},

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import secrets
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 
 from server.deps import CSRF_COOKIE, CurrentUser, SessionDep, SettingsDep
-from server.errors import Unauthorized
+from server.errors import DomainError, Unauthorized
 from server.models import MembershipPublic, User, UserPublic
 from server.security import COOKIE_NAME, hash_password, issue_token, needs_rehash, verify_password
 from server.settings import Settings
 
-__all__ = ["router", "authenticate_user", "set_session_cookies"]
+__all__ = ["router", "authenticate_user", "set_session_cookies", "TooManyAttempts"]
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -35,12 +35,36 @@ class Me(BaseModel):
     memberships: list[MembershipPublic]
 
 
-def authenticate_user(session: Session, login: str, password: str) -> User:
-    """Return the user for a correct login and password; one message for every failure."""
+class TooManyAttempts(DomainError):
+    status_code = 429
+    code = "rate_limited"
+    title_vi = "Quá nhiều lần thử"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Too many failed logins; try again in {retry_after} s.")
+        self.retry_after = retry_after
+
+
+def authenticate_user(session: Session, login: str, password: str,
+                      request: Request | None = None) -> User:
+    """Return the user for a correct login and password; one message for every failure.
+
+    With ``request``, failures are throttled per login and per client address.
+    """
+    throttle = getattr(request.app.state, "login_throttle", None) if request else None
+    ip = request.client.host if request and request.client else "?"
+    if throttle is not None:
+        wait = throttle.retry_after(login.strip(), ip)
+        if wait:
+            raise TooManyAttempts(wait)
     user = session.exec(select(User).where(User.login == login.strip().lower())).first()
     ok = verify_password(password, user.password_hash if user else None)
     if user is None or not ok or not user.is_active:
+        if throttle is not None:
+            throttle.failed(login.strip(), ip)
         raise Unauthorized("Wrong login or password.")
+    if throttle is not None:
+        throttle.succeeded(login.strip())
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
         session.add(user)
@@ -58,8 +82,8 @@ def set_session_cookies(response: Response, settings: Settings, token: str) -> N
 
 @router.post("/login", response_model=TokenResponse)
 def login(body: LoginRequest, session: SessionDep, settings: SettingsDep,
-          response: Response) -> TokenResponse:
-    user = authenticate_user(session, body.login, body.password)
+          response: Response, request: Request) -> TokenResponse:
+    user = authenticate_user(session, body.login, body.password, request)
     assert user.id is not None
     token = issue_token(settings.secret_key, user.id, user.token_version, settings.session_ttl_s)
     set_session_cookies(response, settings, token)

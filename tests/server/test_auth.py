@@ -95,3 +95,31 @@ def test_cookie_post_needs_csrf_token(world: World) -> None:
     assert csrf
     r = world.client.post("/api/v1/farms", json=body, headers={"X-CSRF-Token": csrf})
     assert r.status_code == 201, r.text
+
+
+def test_login_throttled_after_repeated_failures(world: World) -> None:
+    for _ in range(5):
+        r = world.client.post("/api/v1/auth/login", json={"login": "lychee_admin", "password": "bad"})
+        assert r.status_code == 401
+    # Now even the right password is refused until the window passes.
+    r = world.client.post("/api/v1/auth/login", json={"login": "lychee_admin", "password": PASSWORD})
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
+    assert "Too many failed logins" in r.json()["detail"]
+    # Other accounts are not locked out by it.
+    world.token("lychee_farmer")
+    r = world.client.post("/login", data={"login": "lychee_admin", "password": PASSWORD})
+    assert r.status_code == 429 and "quá nhiều lần" in r.text
+
+
+def test_throttle_window_expires() -> None:
+    from server.throttle import LoginThrottle
+
+    t = LoginThrottle(per_login=2, per_ip=100, window_s=0.2)
+    t.failed("a", "1.2.3.4")
+    assert t.retry_after("a", "1.2.3.4") == 0
+    t.failed("a", "1.2.3.4")
+    assert t.retry_after("A", "1.2.3.4") > 0
+    import time
+
+    time.sleep(0.25)
+    assert t.retry_after("a", "1.2.3.4") == 0
