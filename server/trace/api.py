@@ -1,7 +1,186 @@
-"""JSON API routes of this package (mounted under /api/v1)."""
+"""JSON API routes of the traceability package (mounted under /api/v1).
 
-from fastapi import APIRouter
+Products, locations, registration codes, farm diary and certificates here; lots, events,
+lineage, stamping status and EPCIS in :mod:`server.trace.api_lots`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from fastapi import APIRouter, File, Form, UploadFile
+from fastapi.responses import FileResponse
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from server.deps import CurrentUser, SessionDep, SettingsDep
+from server.errors import Conflict, NotFound
+from server.models.trace import (
+    Certificate,
+    CertificateKind,
+    CertificatePublic,
+    CertificateSubject,
+    DiaryEntryCreate,
+    DiaryEntryPublic,
+    DiaryKind,
+    Location,
+    LocationCreate,
+    LocationPublic,
+    Product,
+    ProductCreate,
+    ProductPublic,
+    RegistrationCode,
+    RegistrationCodeCreate,
+    RegistrationCodePublic,
+)
+from server.trace import api_lots, certificates, diary
+from server.trace.access import RECORDERS, WRITERS, load_lot, load_product, load_zone_for, visible_orgs
 
 __all__ = ["router"]
 
 router = APIRouter()
+router.include_router(api_lots.router)
+_tags: list[str | Any] = ["traceability"]
+
+
+def _save(session: SessionDep, row: Any, what: str) -> Any:
+    session.add(row)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(f"This {what} already exists.") from None
+    session.refresh(row)
+    return row
+
+
+@router.get("/products", response_model=list[ProductPublic], tags=_tags)
+def list_products(who: CurrentUser, session: SessionDep, org_id: int | None = None) -> list[Product]:
+    orgs = visible_orgs(who, org_id)
+    stmt = select(Product).order_by(col(Product.id))
+    if orgs is not None:
+        stmt = stmt.where(col(Product.organisation_id).in_(orgs))
+    return list(session.exec(stmt).all())
+
+
+@router.post("/products", response_model=ProductPublic, status_code=201, tags=_tags)
+def create_product(body: ProductCreate, who: CurrentUser, session: SessionDep) -> Product:
+    who.require(body.organisation_id, *WRITERS)
+    return _save(session, Product.model_validate(body), "GTIN")  # type: ignore[no-any-return]
+
+
+@router.get("/products/{product_id}", response_model=ProductPublic, tags=_tags)
+def get_product(product_id: int, who: CurrentUser, session: SessionDep) -> Product:
+    return load_product(session, who, product_id)
+
+
+@router.get("/locations", response_model=list[LocationPublic], tags=_tags)
+def list_locations(who: CurrentUser, session: SessionDep,
+                   org_id: int | None = None) -> list[Location]:
+    orgs = visible_orgs(who, org_id)
+    stmt = select(Location).order_by(col(Location.id))
+    if orgs is not None:
+        stmt = stmt.where(col(Location.organisation_id).in_(orgs))
+    return list(session.exec(stmt).all())
+
+
+@router.post("/locations", response_model=LocationPublic, status_code=201, tags=_tags)
+def create_location(body: LocationCreate, who: CurrentUser, session: SessionDep) -> Location:
+    who.require(body.organisation_id, *WRITERS)
+    return _save(session, Location.model_validate(body), "location")  # type: ignore[no-any-return]
+
+
+@router.get("/registration-codes", response_model=list[RegistrationCodePublic], tags=_tags)
+def list_codes(who: CurrentUser, session: SessionDep,
+               org_id: int | None = None) -> list[RegistrationCode]:
+    orgs = visible_orgs(who, org_id)
+    stmt = select(RegistrationCode).order_by(col(RegistrationCode.id))
+    if orgs is not None:
+        stmt = stmt.where(col(RegistrationCode.organisation_id).in_(orgs))
+    return list(session.exec(stmt).all())
+
+
+@router.post("/registration-codes", response_model=RegistrationCodePublic, status_code=201,
+             tags=_tags)
+def create_code(body: RegistrationCodeCreate, who: CurrentUser,
+                session: SessionDep) -> RegistrationCode:
+    """A planting-area or packing-house code, stored exactly as the authority issued it."""
+    who.require(body.organisation_id, *WRITERS)
+    if body.zone_id is not None:
+        load_zone_for(session, who, body.zone_id, *WRITERS)
+    row = RegistrationCode.model_validate(body)
+    return _save(session, row, "code")  # type: ignore[no-any-return]
+
+
+@router.get("/zones/{zone_id}/diary", response_model=list[DiaryEntryPublic], tags=_tags)
+def list_diary(zone_id: int, who: CurrentUser, session: SessionDep,
+               kind: DiaryKind | None = None) -> list[Any]:
+    load_zone_for(session, who, zone_id)
+    return diary.entries(session, zone_id, kind)
+
+
+@router.post("/zones/{zone_id}/diary", response_model=DiaryEntryPublic, status_code=201,
+             tags=_tags)
+def add_diary(zone_id: int, body: DiaryEntryCreate, who: CurrentUser,
+              session: SessionDep) -> Any:
+    load_zone_for(session, who, zone_id, *RECORDERS)
+    return diary.add_entry(session, zone_id, body, who.id)
+
+
+@router.get("/zones/{zone_id}/irrigation", tags=_tags)
+def irrigation(zone_id: int, who: CurrentUser, session: SessionDep,
+               days: int = 30) -> dict[str, Any]:
+    load_zone_for(session, who, zone_id)
+    end = datetime.now(timezone.utc)
+    return diary.irrigation_summary(session, zone_id, end - timedelta(days=max(1, min(days, 366))),
+                                    end)
+
+
+@router.get("/lots/{lot_id}/diary", tags=_tags)
+def lot_diary(lot_id: int, who: CurrentUser, session: SessionDep) -> dict[str, Any]:
+    load_lot(session, who, lot_id)
+    return diary.diary_summary(session, lot_id)
+
+
+@router.get("/certificates", response_model=list[CertificatePublic], tags=_tags)
+def list_certificates(who: CurrentUser, session: SessionDep, org_id: int | None = None,
+                      lot_id: int | None = None) -> list[CertificatePublic]:
+    if lot_id is not None:
+        load_lot(session, who, lot_id)
+        return [certificates.public(c) for c in certificates.certificates_for_lot(session, lot_id)]
+    orgs = visible_orgs(who, org_id)
+    stmt = select(Certificate).order_by(col(Certificate.id))
+    if orgs is not None:
+        stmt = stmt.where(col(Certificate.organisation_id).in_(orgs))
+    return [certificates.public(c) for c in session.exec(stmt).all()]
+
+
+@router.post("/certificates", response_model=CertificatePublic, status_code=201, tags=_tags)
+async def create_certificate(
+        who: CurrentUser, session: SessionDep, settings: SettingsDep,
+        organisation_id: int = Form(), subject: CertificateSubject = Form(),
+        kind: CertificateKind = Form(), number: str = Form(max_length=100),
+        issuer: str = Form(max_length=200), valid_from: date = Form(),
+        valid_until: date | None = Form(default=None), lot_id: int | None = Form(default=None),
+        farm_id: int | None = Form(default=None),
+        document: UploadFile | None = File(default=None)) -> CertificatePublic:
+    who.require(organisation_id, *WRITERS)
+    data = await document.read(certificates.MAX_BYTES + 1) if document is not None else None
+    cert = certificates.create(session, settings.var_dir, organisation_id=organisation_id,
+                               subject=subject, kind=kind, number=number, issuer=issuer,
+                               valid_from=valid_from, valid_until=valid_until, lot_id=lot_id,
+                               farm_id=farm_id, data=data)
+    return certificates.public(cert)
+
+
+@router.get("/certificates/{cert_id}/document", tags=_tags)
+def certificate_document(cert_id: int, who: CurrentUser, session: SessionDep,
+                         settings: SettingsDep) -> FileResponse:
+    cert = session.get(Certificate, cert_id)
+    if cert is None:
+        raise NotFound(f"Certificate {cert_id} does not exist.")
+    who.require(cert.organisation_id)
+    path = certificates.document_path(settings.var_dir, cert)
+    return FileResponse(path, media_type=cert.document_type or "application/octet-stream",
+                        headers={"X-Content-Type-Options": "nosniff"})

@@ -1,0 +1,144 @@
+"""Farm diary (nhật ký canh tác) per zone: spraying, fertilising, and an irrigation summary
+read from the telemetry store.
+
+A harvest inside a spraying's pre-harvest interval (PHI, *thời gian cách ly*) flags the lot:
+checked when the harvest is recorded and again when a spraying is entered afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, col, select
+
+from server.models.trace import DiaryEntry, DiaryEntryCreate, DiaryKind, Lot, LotFlag
+
+__all__ = ["aware", "add_entry", "entries", "check_phi", "irrigation_summary",
+           "diary_summary", "PHI_FLAG"]
+
+log = logging.getLogger(__name__)
+
+PHI_FLAG = "phi"
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite gives naive datetimes back: they are UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def add_entry(session: Session, zone_id: int, body: DiaryEntryCreate,
+              user_id: int | None) -> DiaryEntry:
+    entry = DiaryEntry.model_validate(body, update={"zone_id": zone_id, "recorded_by": user_id,
+                                                    "performed_at": aware(body.performed_at)})
+    session.add(entry)
+    session.flush()
+    if entry.kind == DiaryKind.spraying and entry.phi_days:
+        lots = session.exec(select(Lot).where(Lot.zone_id == zone_id)
+                            .where(col(Lot.harvested_at).is_not(None))).all()
+        for lot in lots:
+            check_phi(session, lot)
+    session.commit()
+    session.refresh(entry)
+    return entry
+
+
+def entries(session: Session, zone_id: int, kind: DiaryKind | None = None) -> list[DiaryEntry]:
+    stmt = select(DiaryEntry).where(DiaryEntry.zone_id == zone_id)
+    if kind is not None:
+        stmt = stmt.where(DiaryEntry.kind == kind)
+    return list(session.exec(stmt.order_by(col(DiaryEntry.performed_at).desc())).all())
+
+
+def check_phi(session: Session, lot: Lot) -> list[LotFlag]:
+    """Flag ``lot`` for every spraying whose PHI its harvest fell inside (not yet flagged).
+
+    The caller commits. A harvest exactly ``phi_days`` after the spraying is allowed.
+    """
+    if lot.zone_id is None or lot.harvested_at is None or lot.id is None:
+        return []
+    harvest = aware(lot.harvested_at)
+    sprays = session.exec(select(DiaryEntry).where(DiaryEntry.zone_id == lot.zone_id)
+                          .where(DiaryEntry.kind == DiaryKind.spraying)
+                          .where(col(DiaryEntry.phi_days).is_not(None))).all()
+    done = {f.diary_entry_id for f in session.exec(
+        select(LotFlag).where(LotFlag.lot_id == lot.id).where(LotFlag.kind == PHI_FLAG)).all()}
+    new = []
+    for spray in sprays:
+        sprayed = aware(spray.performed_at)
+        safe_from = sprayed + timedelta(days=spray.phi_days or 0)
+        if sprayed <= harvest < safe_from and spray.id not in done:
+            days = (harvest - sprayed).total_seconds() / 86400
+            flag = LotFlag(lot_id=lot.id, kind=PHI_FLAG, diary_entry_id=spray.id, reason=(
+                f"Harvested {days:.1f} days after spraying {spray.product_name}"
+                f"{' (' + spray.active_ingredient + ')' if spray.active_ingredient else ''}"
+                f"; pre-harvest interval is {spray.phi_days} days"))
+            session.add(flag)
+            new.append(flag)
+            log.warning("lot %s flagged: %s", lot.id, flag.reason)
+    return new
+
+
+def irrigation_summary(session: Session, zone_id: int, start: datetime,
+                       end: datetime) -> dict[str, Any]:
+    """Soil moisture and watering for a zone between ``start`` and ``end``, from telemetry.
+
+    Returns ``{"available": False, ...}`` when the telemetry tables are not there (yet) or
+    hold no reading for the zone in that period; never raises for a missing store.
+    """
+    empty: dict[str, Any] = {"available": False, "zone_id": zone_id, "readings": 0}
+    bind = session.connection()
+    try:
+        if not sa.inspect(bind).has_table("readings"):
+            return empty | {"reason": "no telemetry store"}
+        row = bind.execute(sa.text(
+            "SELECT COUNT(*), MIN(time), MAX(time), AVG(m), MIN(m), MAX(m),"
+            " SUM(CASE WHEN vs = 1 THEN 1 ELSE 0 END), SUM(CASE WHEN vs IS NOT NULL THEN 1"
+            " ELSE 0 END) FROM readings WHERE zone_id = :z AND time >= :a AND time < :b"),
+            {"z": zone_id, "a": start, "b": end}).one()
+    except SQLAlchemyError as exc:
+        log.warning("irrigation summary for zone %s unavailable: %s", zone_id, exc)
+        session.rollback()
+        return empty | {"reason": "telemetry store unreadable"}
+    if not row[0]:
+        return empty | {"reason": "no readings in this period"}
+    return {"available": True, "zone_id": zone_id, "readings": int(row[0]),
+            "first": row[1], "last": row[2],
+            "moisture_avg": None if row[3] is None else round(float(row[3]), 1),
+            "moisture_min": row[4], "moisture_max": row[5],
+            "valve_open_share": (round(row[6] / row[7], 3) if row[7] else None)}
+
+
+def diary_summary(session: Session, lot_id: int, days: int = 120) -> dict[str, Any]:
+    """What a consumer page shows of a lot's diary: sprayings and fertilisings of its origin
+    zone in the ``days`` before harvest (each with its PHI and whether it was respected),
+    and the irrigation summary of that period."""
+    lot = session.get(Lot, lot_id)
+    if lot is None or lot.zone_id is None:
+        return {"lot_id": lot_id, "zone_id": None, "sprayings": [], "fertilisings": [],
+                "irrigation": {"available": False, "readings": 0, "reason": "no origin zone"}}
+    end = aware(lot.harvested_at) if lot.harvested_at else datetime.now(timezone.utc)
+    start = end - timedelta(days=days)
+    rows = session.exec(select(DiaryEntry).where(DiaryEntry.zone_id == lot.zone_id)
+                        .where(DiaryEntry.performed_at >= start)
+                        .where(DiaryEntry.performed_at <= end)
+                        .order_by(col(DiaryEntry.performed_at))).all()
+    sprayings, fertilisings = [], []
+    for e in rows:
+        item: dict[str, Any] = {"date": aware(e.performed_at).isoformat(),
+                                "product": e.product_name,
+                                "active_ingredient": e.active_ingredient, "dose": e.dose,
+                                "dose_unit": e.dose_unit}
+        if e.kind == DiaryKind.spraying:
+            gap = (end - aware(e.performed_at)).total_seconds() / 86400
+            item |= {"phi_days": e.phi_days, "days_before_harvest": round(gap, 1),
+                     "phi_respected": e.phi_days is None or gap >= e.phi_days}
+            sprayings.append(item)
+        elif e.kind == DiaryKind.fertilising:
+            fertilisings.append(item)
+    return {"lot_id": lot_id, "zone_id": lot.zone_id, "sprayings": sprayings,
+            "fertilisings": fertilisings,
+            "irrigation": irrigation_summary(session, lot.zone_id, start, end)}
