@@ -22,6 +22,10 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset({
     ("GET", "/docs/oauth2-redirect"),
     ("GET", "/openapi.json"),
     ("GET", "/redoc"),
+    # OCOP catalogue (issue 9): certified products only.
+    ("GET", "/ocop"),
+    ("GET", "/catalogue/{product_id}"),
+    ("GET", "/api/v1/ocop/catalogue"),
 })
 
 

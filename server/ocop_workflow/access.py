@@ -1,0 +1,107 @@
+"""Who may do what with OCOP products and dossiers.
+
+- Co-op admins (role ``coop_admin``) register products and fill self-assessments of their
+  own organisation only; any member of the subject may read its dossiers.
+- Evaluators are members with role ``evaluator`` of an organisation of kind ``authority``;
+  they act only on dossiers of subjects in the same province (403 otherwise).
+- Nobody who is a member of the subject organisation may evaluate its product, whatever
+  other role they hold — platform admins included.
+- The central (ministry) level is recorded by platform admins only.
+- Platform admins see everything.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from ocop.certificates import EvaluationLevel
+from ocop.groups import SubjectType
+from server.deps import Principal
+from server.errors import Forbidden, Invalid, NotFound
+from server.models import Organisation, OrgKind, Role
+from server.models.ocop import OcopDossier, OcopProduct
+
+__all__ = ["subject_type", "load_product", "load_dossier", "require_coop_admin",
+           "evaluator_provinces", "require_evaluator", "can_read_org"]
+
+_SUBJECT = {OrgKind.htx: SubjectType.HTX, OrgKind.dn: SubjectType.DN,
+            OrgKind.tht: SubjectType.THT, OrgKind.ho_sxkd: SubjectType.HO_SXKD}
+
+
+def subject_type(org: Organisation) -> SubjectType:
+    """The OCOP subject type of an organisation; authorities are not subjects (422)."""
+    try:
+        return _SUBJECT[org.kind]
+    except KeyError:
+        raise Invalid(f"«{org.name}» là cơ quan quản lý, không phải chủ thể OCOP.") from None
+
+
+def evaluator_provinces(session: Session, who: Principal) -> set[str]:
+    """Province codes of the authorities in which ``who`` holds the evaluator role."""
+    ids = [oid for oid, role in who.roles.items() if role == Role.evaluator]
+    if not ids:
+        return set()
+    rows = session.exec(select(Organisation).where(col(Organisation.id).in_(ids),
+                                                   Organisation.kind == OrgKind.authority))
+    return {o.province_code for o in rows.all()}
+
+
+def can_read_org(session: Session, who: Principal, org: Organisation) -> bool:
+    """Members of the subject, evaluators of its province, and admins may read."""
+    if who.is_admin or org.id in who.roles:
+        return True
+    return org.province_code in evaluator_provinces(session, who)
+
+
+def load_product(session: Session, who: Principal, product_id: int) -> tuple[OcopProduct, Organisation]:
+    product = session.get(OcopProduct, product_id)
+    if product is None:
+        raise NotFound(f"Sản phẩm OCOP {product_id} không tồn tại.")
+    org = session.get(Organisation, product.organisation_id)
+    assert org is not None
+    if not can_read_org(session, who, org):
+        provinces = evaluator_provinces(session, who)
+        if provinces:
+            raise Forbidden(f"Chuyên gia của tỉnh {', '.join(sorted(provinces))} không được "
+                            f"xem, đánh giá hồ sơ của tỉnh {org.province_code}.")
+        raise Forbidden("Bạn không có quyền xem sản phẩm này.")
+    return product, org
+
+
+def load_dossier(session: Session, who: Principal,
+                 dossier_id: int) -> tuple[OcopDossier, OcopProduct, Organisation]:
+    dossier = session.get(OcopDossier, dossier_id)
+    if dossier is None:
+        raise NotFound(f"Hồ sơ OCOP {dossier_id} không tồn tại.")
+    product, org = load_product(session, who, dossier.product_id)
+    return dossier, product, org
+
+
+def require_coop_admin(who: Principal, org: Organisation) -> None:
+    """Only the subject's co-op admins (or platform admins) change its products."""
+    assert org.id is not None
+    if who.is_admin:
+        return
+    if who.role_in(org.id) != Role.coop_admin:
+        raise Forbidden("Chỉ quản trị của chính hợp tác xã/chủ thể mới làm được việc này.")
+
+
+def require_evaluator(session: Session, who: Principal, org: Organisation,
+                      level: str | None) -> None:
+    """Allow an evaluation step on a dossier of ``org`` at ``level`` (403 otherwise)."""
+    assert org.id is not None
+    if org.id in who.roles:
+        raise Forbidden("Thành viên của chủ thể không được tự đánh giá, chấm điểm sản phẩm "
+                        "của chính mình.")
+    if level == EvaluationLevel.CENTRAL.value:
+        if who.is_admin:
+            return
+        raise Forbidden("Đánh giá cấp trung ương do quản trị hệ thống ghi nhận thay Bộ.")
+    if who.is_admin:
+        return
+    provinces = evaluator_provinces(session, who)
+    if not provinces:
+        raise Forbidden("Cần vai trò chuyên gia đánh giá của một cơ quan quản lý OCOP.")
+    if org.province_code not in provinces:
+        raise Forbidden(f"Chuyên gia của tỉnh {', '.join(sorted(provinces))} không được "
+                        f"đánh giá hồ sơ của tỉnh {org.province_code}.")
