@@ -20,6 +20,7 @@ from server.pages import router as pages_router
 from server.telemetry import pages as telemetry_pages
 from server.trace import pages as trace_pages
 from server.settings import Settings, load_settings
+from server.stamps import resolver as stamp_resolver
 from server.throttle import LoginThrottle
 
 __all__ = ["create_app"]
@@ -61,5 +62,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(pages_router)
     for pages in (telemetry_pages, trace_pages, ocop_pages):
         app.include_router(pages.router)
+    app.include_router(stamp_resolver.router)  # GS1 resolver at the root path
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

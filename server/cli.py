@@ -20,10 +20,11 @@ app.add_typer(users_app, name="users")
 
 def _register_packages() -> None:
     from server.ocop_workflow import cli as ocop_cli
+    from server.stamps import cli as stamps_cli
     from server.telemetry import cli as telemetry_cli
     from server.trace import cli as trace_cli
 
-    for mod in (telemetry_cli, trace_cli, ocop_cli):
+    for mod in (telemetry_cli, trace_cli, ocop_cli, stamps_cli):
         mod.register(app)
 
 

@@ -26,6 +26,13 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset({
     ("GET", "/ocop"),
     ("GET", "/catalogue/{product_id}"),
     ("GET", "/api/v1/ocop/catalogue"),
+    # GS1 resolver and consumer scan page (issue 8): anyone with a phone camera.
+    ("GET", "/01/{rest:path}"),
+    ("POST", "/01/{rest:path}"),  # scratch-off PIN check (no session, no cookies)
+    ("OPTIONS", "/01/{rest:path}"),
+    ("GET", "/.well-known/gs1resolver"),
+    ("GET", "/traceability/{gtin}/{lot}/{serial}"),
+    ("GET", "/certification/{gtin}/{lot}/{serial}"),
 })
 
 
@@ -38,7 +45,7 @@ def _compile(template: str) -> re.Pattern[str]:
     out, pos = [], 0
     for match in re.finditer(r"\{[^}]+\}", template):
         out.append(re.escape(template[pos:match.start()]))
-        out.append("[^/]+")
+        out.append(".+" if match.group().endswith(":path}") else "[^/]+")
         pos = match.end()
     out.append(re.escape(template[pos:]))
     return re.compile("^" + "".join(out) + "$")

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     public_base_url: str = "http://localhost:8000"
     #: Key for session tokens. Empty: generated on first run into ``var_dir``.
     secret_key: str = Field(default="", repr=False)
+    #: Stamp-serial MAC keys, ``ID:HEX,ID:HEX`` (first = current). Empty: generated on first
+    #: run into ``var_dir`` (development only).
+    stamp_keys: str = Field(default="", repr=False)
     #: Lifetime of a login, seconds.
     session_ttl_s: int = 12 * 3600
     #: Set the Secure flag on cookies (behind HTTPS).
@@ -99,6 +102,27 @@ def load_settings(**overrides: object) -> Settings:
                 "value of at least 32 characters (e.g. `python -c 'import secrets; "
                 "print(secrets.token_urlsafe(48))'`)"
             )
-    elif not key:
-        settings.secret_key = _secret_file(settings.var_dir, "secret_key")
+        if not settings.stamp_keys:
+            raise InsecureSettingsError(
+                "refusing to start in production mode: set NONGSO_STAMP_KEYS (stamp serial "
+                "MAC keys, `nongso stamps new-key` prints one)")
+    else:
+        if not key:
+            settings.secret_key = _secret_file(settings.var_dir, "secret_key")
+        if not settings.stamp_keys:
+            settings.stamp_keys = _stamp_keys_file(settings.var_dir)
     return settings
+
+
+def _stamp_keys_file(var_dir: Path) -> str:
+    """Read or create ``var_dir/stamp_keys`` (one key, id 1) in keyring spec form."""
+    path = var_dir / "stamp_keys"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    spec = "1:" + secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(spec + "\n")
+    log.info("generated stamp keys in %s", path)
+    return spec

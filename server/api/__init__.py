@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from server.api import auth, farms, organisations, zones
 from server.ocop_workflow import api as ocop_api
+from server.stamps import api as stamps_api
 from server.telemetry import api as telemetry_api
 from server.trace import api as trace_api
 
@@ -17,3 +18,4 @@ api_router.include_router(zones.router)
 api_router.include_router(telemetry_api.router)
 api_router.include_router(trace_api.router)
 api_router.include_router(ocop_api.router)
+api_router.include_router(stamps_api.router)

@@ -1,0 +1,122 @@
+"""Stamp API: issue a batch for a lot, download its print files, revoke, recall."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from sqlmodel import select
+
+from server.deps import CurrentUser, SessionDep, SettingsDep
+from server.errors import Conflict, NotFound
+from server.models import Role
+from server.models.common import utcnow
+from server.models.stamps import LotRecall, Stamp, StampBatch, StampBatchPublic, StampIssueRequest
+from server.models.trace import Lot, Product
+from server.stamps.issue import batch_stamps, issue_batch, write_print_files
+from server.stamps.keys import app_keyring
+from server.trace.stamping import assert_stampable
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["stamps"])
+
+
+class IssueResponse(BaseModel):
+    batch: StampBatchPublic
+    created: bool
+    pins: dict[str, str] = Field(default_factory=dict,
+                                 description="serial → scratch-off PIN; only in the response "
+                                             "that created the batch, never stored in clear")
+
+
+class ReasonIn(BaseModel):
+    reason: str = Field(min_length=5, max_length=300)
+
+
+def _lot(session: SessionDep, who: CurrentUser, lot_id: int, *roles: Role) -> tuple[Lot, Product]:
+    lot = session.get(Lot, lot_id)
+    if lot is None:
+        raise NotFound(f"Lot {lot_id} does not exist.")
+    who.require(lot.organisation_id, *roles)
+    product = session.get(Product, lot.product_id)
+    assert product is not None
+    return lot, product
+
+
+@router.post("/lots/{lot_id}/stamps", response_model=IssueResponse, status_code=201)
+def issue(lot_id: int, body: StampIssueRequest, who: CurrentUser, session: SessionDep,
+          settings: SettingsDep, request: Request, response: Response) -> IssueResponse:
+    lot, product = _lot(session, who, lot_id, Role.coop_admin)
+    assert_stampable(session, lot_id)
+    got = issue_batch(session, app_keyring(request), settings.secret_key, lot, product, body,
+                      who.id)
+    if not got.created:
+        response.status_code = 200
+    return IssueResponse(batch=StampBatchPublic.model_validate(got.batch), created=got.created,
+                         pins=got.pins)
+
+
+def _batch(session: SessionDep, who: CurrentUser, batch_id: int) -> tuple[StampBatch, Lot, Product]:
+    batch = session.get(StampBatch, batch_id)
+    if batch is None:
+        raise NotFound(f"Stamp batch {batch_id} does not exist.")
+    who.require(batch.organisation_id, Role.coop_admin)
+    lot, product = _lot(session, who, batch.lot_id)
+    return batch, lot, product
+
+
+@router.get("/stamp-batches/{batch_id}/stamps.pdf")
+def batch_pdf(batch_id: int, who: CurrentUser, session: SessionDep,
+              settings: SettingsDep) -> Response:
+    batch, lot, product = _batch(session, who, batch_id)
+    stamps = batch_stamps(session, settings.public_base_url, batch, product, lot)
+    with tempfile.TemporaryDirectory() as d:
+        files = write_print_files(Path(d), stamps, product=product.name, lot=lot.code,
+                                  layout=batch.layout)
+        data = files["pdf"].read_bytes()
+    return Response(data, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="stamps-{lot.code}-{batch_id}.pdf"'})
+
+
+@router.get("/stamp-batches/{batch_id}/stamps.csv")
+def batch_csv(batch_id: int, who: CurrentUser, session: SessionDep,
+              settings: SettingsDep) -> Response:
+    from qr.export import write_csv
+
+    batch, lot, product = _batch(session, who, batch_id)
+    buf = io.StringIO()
+    write_csv(buf, [s.uri for s in batch_stamps(session, settings.public_base_url, batch,
+                                                 product, lot)])
+    return Response(buf.getvalue(), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="stamps-{lot.code}-{batch_id}.csv"'})
+
+
+@router.post("/stamps/{serial}/revoke")
+def revoke(serial: str, body: ReasonIn, who: CurrentUser, session: SessionDep) -> dict[str, Any]:
+    stamp = session.exec(select(Stamp).where(Stamp.serial == serial[:20])).first()
+    if stamp is None:
+        raise NotFound("No such stamp.")
+    lot, _ = _lot(session, who, stamp.lot_id, Role.coop_admin)
+    if stamp.revoked_at is None:
+        stamp.revoked_at = utcnow()
+        stamp.revoked_reason = body.reason
+        session.add(stamp)
+        session.commit()
+    return {"serial": stamp.serial, "revoked_at": stamp.revoked_at, "reason": stamp.revoked_reason}
+
+
+@router.post("/lots/{lot_id}/recall", status_code=201)
+def recall(lot_id: int, body: ReasonIn, who: CurrentUser, session: SessionDep) -> dict[str, Any]:
+    _lot(session, who, lot_id, Role.coop_admin)
+    if session.exec(select(LotRecall).where(LotRecall.lot_id == lot_id)).first():
+        raise Conflict(f"Lot {lot_id} is already recalled.")
+    row = LotRecall(lot_id=lot_id, reason=body.reason, recalled_by=who.id)
+    session.add(row)
+    session.commit()
+    return {"lot_id": lot_id, "reason": row.reason, "recalled_at": row.created_at}

@@ -1,0 +1,85 @@
+"""What the consumer page shows for a stamp: gathered from traceability, OCOP, telemetry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from server.models import Farm, Organisation, Zone
+from server.models.stamps import LotRecall, Stamp
+from server.models.trace import Lot, Product, RegistrationCode
+from server.ocop_workflow.catalogue import current_stars
+from server.trace import certificates as trace_certs
+from server.trace import diary, lots
+
+__all__ = ["ConsumerView", "build_view", "CROP_VI", "GI_THANH_HA"]
+
+CROP_VI = {"lychee": ("Vải thiều", "Lychee"), "carrot": ("Cà rốt", "Carrot")}
+GI_THANH_HA = ("Chỉ dẫn địa lý “Thanh Hà” cho quả vải thiều (bảo hộ từ năm 2007)",
+               "Geographical indication “Thanh Hà” for lychee (protected since 2007)")
+
+
+@dataclass
+class ConsumerView:
+    stamp: Stamp | None
+    lot: Lot
+    product: Product
+    org: Organisation
+    farm: Farm | None
+    zone: Zone | None
+    recall: LotRecall | None
+    codes: list[RegistrationCode] = field(default_factory=list)
+    certificates: list[Any] = field(default_factory=list)
+    stars: int | None = None
+    timeline: list[Any] = field(default_factory=list)
+    diary: dict[str, Any] = field(default_factory=dict)
+    harvest: datetime | None = None
+    packed: datetime | None = None
+    gi: tuple[str, str] | None = None
+    crop: tuple[str, str] = ("", "")
+
+    @property
+    def last_spraying(self) -> dict[str, Any] | None:
+        sprays = self.diary.get("sprayings") or []
+        return sprays[-1] if sprays else None
+
+
+def _thanh_ha(product: Product, farm: Farm | None, org: Organisation) -> bool:
+    if product.crop != "lychee":
+        return False
+    text = " ".join(filter(None, [farm.address_detail if farm else None,
+                                  farm.legacy_address if farm else None,
+                                  org.address_detail, org.legacy_address]))
+    return "Thanh Hà" in text
+
+
+def build_view(session: Session, lot: Lot, product: Product, stamp: Stamp | None,
+               today: date | None = None) -> ConsumerView:
+    assert lot.id is not None
+    org = session.get(Organisation, lot.organisation_id)
+    assert org is not None
+    zone = session.get(Zone, lot.zone_id) if lot.zone_id else None
+    farm = session.get(Farm, zone.farm_id) if zone else None
+    recall = session.exec(select(LotRecall).where(LotRecall.lot_id == lot.id)).first()
+    conds = [RegistrationCode.organisation_id == lot.organisation_id]
+    codes = [c for c in session.exec(select(RegistrationCode).where(*conds)
+                                     .order_by(col(RegistrationCode.id))).all()
+             if c.zone_id in (None, lot.zone_id) and (c.farm_id in (None, farm.id if farm else None))]
+    day = today or date.today()
+    timeline = lots.timeline(session, lot.id)
+    harvest = next((e.time for e in timeline if e.biz_step and e.biz_step.endswith("commissioning")),
+                   lot.harvested_at)
+    packed = next((e.time for e in timeline if e.biz_step and e.biz_step.endswith("packing")), None)
+    view = ConsumerView(
+        stamp=stamp, lot=lot, product=product, org=org, farm=farm, zone=zone, recall=recall,
+        codes=codes,
+        certificates=trace_certs.certificates_for_lot(session, lot.id, on=day),
+        stars=current_stars(session, product.gtin, day),
+        timeline=timeline, diary=diary.diary_summary(session, lot.id),
+        harvest=harvest, packed=packed,
+        gi=GI_THANH_HA if _thanh_ha(product, farm, org) else None,
+        crop=CROP_VI.get(product.crop or "", (product.name, product.name)))
+    return view

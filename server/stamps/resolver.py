@@ -1,0 +1,241 @@
+"""The GS1 Digital Link resolver at the root path, and the consumer scan page.
+
+``/01/<GTIN>/10/<lot>/21/<serial>``: a malformed URI is 400 (never 200); a serial whose
+MAC fails is 404 "not genuine" — decided before any database query; a browser gets the
+consumer page; ``Accept: application/linkset+json`` or ``?linkType=linkset`` gets the RFC
+9264 linkset; ``?linkType=<type>`` redirects (307) to that link or 404s. HEAD and CORS work.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any
+from urllib.parse import unquote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlmodel import Session, select
+
+from qr import serial as qserial
+from qr.errors import GS1Error
+from qr.gs1 import digital_link, parse_digital_link
+from server.deps import SessionDep, SettingsDep
+from server.models.stamps import Stamp
+from server.models.trace import Product
+from server.pages import templates
+from server.stamps import clone, consumer, links
+from server.stamps.keys import app_keyring, pin_matches
+from server.models.common import utcnow
+from server.trace import lots
+
+__all__ = ["router", "parse_request_path"]
+
+log = logging.getLogger(__name__)
+router = APIRouter(include_in_schema=False)
+
+CORS = {"Access-Control-Allow-Origin": "*",
+        "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+        "Access-Control-Allow-Headers": "Accept, Accept-Language, Content-Type",
+        "Access-Control-Expose-Headers": "Link, Location",
+        "Vary": "Accept, Accept-Language"}
+LINKSET = "application/linkset+json"
+
+
+def parse_request_path(request: Request) -> dict[str, Any]:
+    raw = request.scope.get("raw_path") or request.url.path.encode()
+    return parse_digital_link(raw.decode("latin-1"))
+
+
+def _lang(request: Request) -> str:
+    q = request.query_params.get("lang")
+    if q in ("vi", "en"):
+        return q
+    return "vi"
+
+
+def _error(request: Request, status: int, title: str, detail: str, kind: str) -> Response:
+    if "text/html" in request.headers.get("accept", "") and request.method != "HEAD":
+        resp: Response = templates.TemplateResponse(
+            request, "stamp_error.html", {"title": title, "detail": detail, "kind": kind,
+                                          "lang": _lang(request)}, status_code=status)
+    else:
+        resp = JSONResponse({"detail": detail, "code": kind}, status_code=status)
+    resp.headers.update(CORS)
+    return resp
+
+
+def _wants_linkset(request: Request) -> bool:
+    if request.query_params.get("linkType") in ("linkset", "all"):
+        return True
+    accept = request.headers.get("accept", "")
+    return LINKSET in accept or ("application/json" in accept and "text/html" not in accept)
+
+
+@router.options("/01/{rest:path}")
+def resolver_options(rest: str) -> Response:
+    return Response(status_code=204, headers=CORS)
+
+
+@router.api_route("/01/{rest:path}", methods=["GET", "HEAD"])
+def resolve(request: Request, rest: str, session: SessionDep, settings: SettingsDep) -> Response:
+    try:
+        ids = parse_request_path(request)
+    except GS1Error as exc:
+        return _error(request, 400, "Mã không hợp lệ", f"Malformed GS1 Digital Link URI: {exc}",
+                      "malformed")
+    gtin, lot_code, serial = ids["gtin"], ids["lot"], ids["serial"]
+    if serial is None or lot_code is None:
+        return _error(request, 404, "Không tìm thấy",
+                      "This resolver answers for stamps: /01/<GTIN>/10/<lot>/21/<serial>.",
+                      "not_found")
+    keyring = app_keyring(request)
+    if not qserial.verify(keyring, gtin, lot_code, serial):
+        # No database query: the MAC alone says this stamp was never issued by us.
+        return _error(request, 404, "Tem không chính hãng",
+                      "This stamp is not genuine: its serial does not match its product and lot.",
+                      "not_genuine")
+    base = settings.public_base_url
+    anchor = digital_link(base, gtin, lot_code, serial)
+    linkmap = links.links_for(base, anchor, gtin, lot_code, serial)
+    link_header = ", ".join(f'<{linkmap[n]}>; rel="{links.GS1_VOC}{n}"' for n in links.LINK_TYPES)
+    link_type = request.query_params.get("linkType")
+    if link_type and link_type not in ("linkset", "all"):
+        name = links.normalise_link_type(link_type)
+        if name not in linkmap:
+            return _error(request, 404, "Không có liên kết",
+                          f"No link of type {link_type!r} for this item.", "no_link")
+        target = linkmap[name]
+        if target == anchor:  # the page is served right here
+            target = anchor + ("?lang=en" if _lang(request) == "en" else "")
+        return RedirectResponse(target, status_code=307, headers={**CORS, "Link": link_header})
+    if _wants_linkset(request):
+        body = links.linkset(anchor, linkmap)
+        resp: Response = JSONResponse(body, media_type=LINKSET)
+        resp.headers.update({**CORS, "Link": link_header})
+        return resp
+    return _consumer_page(request, session, settings, gtin, lot_code, serial, anchor, link_header)
+
+
+def _find(session: Session, gtin: str, lot_code: str, serial: str):  # type: ignore[no-untyped-def]
+    lot = lots.find_lot(session, gtin, lot_code)
+    if lot is None:
+        return None
+    stamp = session.exec(select(Stamp).where(Stamp.serial == serial)).first()
+    if stamp is None or stamp.lot_id != lot.id:
+        return None
+    product = session.get(Product, lot.product_id)
+    return lot, product, stamp
+
+
+def _consumer_page(request: Request, session: Session, settings: Any, gtin: str, lot_code: str,
+                   serial: str, anchor: str, link_header: str) -> Response:
+    found = _find(session, gtin, lot_code, serial)
+    if found is None:
+        return _error(request, 404, "Tem không chính hãng",
+                      "This stamp was never issued: it is not genuine.", "not_issued")
+    lot, product, stamp = found
+    if request.method != "HEAD":
+        lat = _float(request.query_params.get("lat"))
+        lon = _float(request.query_params.get("lon"))
+        ip = request.client.host if request.client else None
+        place = clone.coarse_place(ip, settings.secret_key[:16], lat, lon)
+        if not (place.startswith("geo:") and clone.refine_place(session, stamp, place)):
+            stamp = clone.record_scan(session, stamp, place)
+    view = consumer.build_view(session, lot, product, stamp)
+    lang = _lang(request)
+    resp = templates.TemplateResponse(
+        request, "stamp_consumer.html",
+        {"v": view, "lang": lang, "anchor": anchor, "serial": serial,
+         "code": qserial.short_code(serial), "today": date.today(),
+         "og_image": f"{settings.public_base_url}/static/og-{product.crop or 'produce'}.png",
+         "pin_result": None})
+    resp.headers.update({**CORS, "Link": link_header, "Cache-Control": "no-store"})
+    return resp
+
+
+def _float(v: str | None) -> float | None:
+    try:
+        return float(v) if v is not None else None
+    except ValueError:
+        return None
+
+
+@router.post("/01/{rest:path}")
+def verify_pin(request: Request, rest: str, session: SessionDep, settings: SettingsDep,
+               pin: str = Form(min_length=4, max_length=12)) -> Response:
+    """The scratch-off PIN: verifies once; a second use warns."""
+    try:
+        ids = parse_request_path(request)
+    except GS1Error as exc:
+        return _error(request, 400, "Mã không hợp lệ", f"Malformed URI: {exc}", "malformed")
+    gtin, lot_code, serial = ids["gtin"], ids["lot"], ids["serial"]
+    if not serial or not lot_code or not qserial.verify(app_keyring(request), gtin, lot_code, serial):
+        return _error(request, 404, "Tem không chính hãng", "This stamp is not genuine.",
+                      "not_genuine")
+    found = _find(session, gtin, lot_code, serial)
+    if found is None:
+        return _error(request, 404, "Tem không chính hãng", "This stamp was never issued.",
+                      "not_issued")
+    lot, product, stamp = found
+    if not pin_matches(settings.secret_key, serial, pin.strip(), stamp.pin_hash):
+        result = "wrong"
+    elif stamp.pin_used_at is not None:
+        result = "reused"
+    else:
+        stamp.pin_used_at = utcnow()
+        session.add(stamp)
+        session.commit()
+        result = "ok"
+    view = consumer.build_view(session, lot, product, stamp)
+    anchor = digital_link(settings.public_base_url, gtin, lot_code, serial)
+    resp = templates.TemplateResponse(
+        request, "stamp_consumer.html",
+        {"v": view, "lang": _lang(request), "anchor": anchor, "serial": serial,
+         "code": qserial.short_code(serial), "today": date.today(), "og_image": "",
+         "pin_result": result}, status_code=200 if result != "wrong" else 422)
+    resp.headers.update(CORS)
+    return resp
+
+
+@router.get("/.well-known/gs1resolver")
+def well_known(settings: SettingsDep) -> JSONResponse:
+    return JSONResponse(links.resolver_description(settings.public_base_url), headers=CORS)
+
+
+def _genuine_lot(request: Request, session: Session, gtin: str, lot: str, serial: str):  # type: ignore[no-untyped-def]
+    lot = unquote(lot)
+    if not qserial.verify(app_keyring(request), gtin, lot, serial):
+        return None
+    return _find(session, gtin, lot, serial)
+
+
+@router.get("/traceability/{gtin}/{lot}/{serial}")
+def traceability(request: Request, gtin: str, lot: str, serial: str, session: SessionDep,
+                 settings: SettingsDep) -> Response:
+    """The lot's EPCIS 2.0 history, reachable from a genuine stamp only."""
+    from server.trace import epcis, lineage
+
+    found = _genuine_lot(request, session, gtin, lot, serial)
+    if found is None:
+        return _error(request, 404, "Không tìm thấy", "No genuine stamp here.", "not_genuine")
+    lot_row = found[0]
+    assert lot_row.id is not None
+    events = lots.lot_events(session, lineage.lineage(session, lot_row.id))
+    doc = epcis.document([e.document for e in events],
+                         doc_id=str(request.url).split("?")[0])
+    return JSONResponse(doc, media_type="application/ld+json", headers=CORS)
+
+
+@router.get("/certification/{gtin}/{lot}/{serial}")
+def certification(request: Request, gtin: str, lot: str, serial: str,
+                  session: SessionDep) -> Response:
+    found = _genuine_lot(request, session, gtin, lot, serial)
+    if found is None:
+        return _error(request, 404, "Không tìm thấy", "No genuine stamp here.", "not_genuine")
+    view = consumer.build_view(session, found[0], found[1], None)
+    certs = [{"kind": getattr(c.kind, "value", c.kind), "number": c.number, "issuer": c.issuer,
+              "valid_from": c.valid_from.isoformat(),
+              "valid_until": c.valid_until.isoformat() if c.valid_until else None}
+             for c in view.certificates]
+    return JSONResponse({"certificates": certs, "ocop_stars": view.stars}, headers=CORS)

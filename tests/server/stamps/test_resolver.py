@@ -1,0 +1,201 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from server.models.stamps import Stamp
+from server.stamps import clone
+from tests.server.stamps.conftest import StampWorld, issue
+
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+HTML = {"Accept": "text/html,application/xhtml+xml"}
+
+
+def _uris(sw: StampWorld, n: int = 3, **kw: object) -> list[str]:
+    batch = issue(sw, count=n, **kw)["batch"]
+    text = sw.w.client.get(f"/api/v1/stamp-batches/{batch['id']}/stamps.csv",
+                           headers=sw.w.auth("lychee_admin")).text
+    sw.w.client.cookies.clear()
+    return [line.replace("http://localhost:8000", "") for line in text.splitlines()[1:]]
+
+
+@contextmanager
+def count_queries(engine: sa.Engine) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def listener(conn, cursor, statement, *a):  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listener)
+
+
+def test_browser_gets_consumer_page_with_authenticity(sw: StampWorld) -> None:
+    uri = _uris(sw, 1)[0]
+    r = sw.w.client.get(uri, headers=HTML)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert 'lang="vi"' in r.text and "Xác thực tem" in r.text and "Tem chính hãng" in r.text
+    assert 'property="og:title"' in r.text and "Vải thiều Thanh Hà loại 1" in r.text
+    assert "HTX Vải thiều Thanh Hà" in r.text
+    assert r.headers["access-control-allow-origin"] == "*"
+    assert 'rel="https://gs1.org/voc/defaultLink"' in r.headers["link"]
+    en = sw.w.client.get(uri + "?lang=en", headers=HTML)
+    assert 'lang="en"' in en.text and "Authenticity" in en.text
+    again = sw.w.client.get(uri, headers=HTML)
+    assert '<strong class="scan-count">3</strong>' in again.text
+
+
+def test_linkset_has_exactly_one_default_link(sw: StampWorld) -> None:
+    uri = _uris(sw, 1)[0]
+    for r in (sw.w.client.get(uri, headers={"Accept": "application/linkset+json"}),
+              sw.w.client.get(uri + "?linkType=linkset")):
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("application/linkset+json")
+        body = r.json()
+        assert list(body) == ["linkset"] and len(body["linkset"]) == 1
+        ctx = body["linkset"][0]
+        assert ctx["anchor"] == "http://localhost:8000" + uri
+        assert len(ctx["https://gs1.org/voc/defaultLink"]) == 1
+        for rel in ("pip", "traceability", "certificationInfo"):
+            links = ctx[f"https://gs1.org/voc/{rel}"]
+            assert links and all(link["href"].startswith("http") for link in links)
+
+
+def test_link_type_redirects_or_404s(sw: StampWorld) -> None:
+    uri = _uris(sw, 1)[0]
+    r = sw.w.client.get(uri + "?linkType=gs1:traceability", follow_redirects=False)
+    assert r.status_code == 307 and "/traceability/" in r.headers["location"]
+    doc = sw.w.client.get(r.headers["location"].replace("http://localhost:8000", ""))
+    assert doc.status_code == 200 and doc.json()["type"] == "EPCISDocument"
+    r = sw.w.client.get(uri + "?linkType=https://gs1.org/voc/certificationInfo",
+                        follow_redirects=False)
+    assert r.status_code == 307 and "/certification/" in r.headers["location"]
+    r = sw.w.client.get(uri + "?linkType=gs1:recipeInfo", follow_redirects=False)
+    assert r.status_code == 404
+
+
+def test_malformed_uris_are_400_never_200(sw: StampWorld) -> None:
+    uri = _uris(sw, 1)[0]
+    gtin_bad = uri.replace(f"/01/{sw.gtin14}", f"/01/{sw.gtin14[:-1]}{(int(sw.gtin14[-1]) + 1) % 10}")
+    for bad in (gtin_bad, "/01/abc", "/01/12345", uri.replace("/21/", "/22/"),
+                "/01/" + sw.gtin14 + "/10/" + "L" * 25 + "/21/ABC", "/01/" + sw.gtin14 + "/10/a%20b/21/X"):
+        r = sw.w.client.get(bad, headers=HTML)
+        assert r.status_code == 400, (bad, r.status_code)
+        assert r.status_code != 200
+
+
+def test_forged_serial_is_404_not_genuine_without_any_query(sw: StampWorld) -> None:
+    uri = _uris(sw, 1)[0]
+    serial = uri.rsplit("/", 1)[1]
+    pos = 7
+    swapped = ALPHABET[(ALPHABET.index(serial[pos]) + 1) % 32]
+    forged = [uri[: -20] + serial[:pos] + swapped + serial[pos + 1:], uri[:-20] + "1" * 20,
+              uri[:-20] + "A3K9", uri[:-20] + serial[::-1]]
+    with count_queries(sw.w.engine) as queries:
+        for f in forged:
+            r = sw.w.client.get(f, headers=HTML)
+            assert r.status_code == 404, f
+            assert "Tem không chính hãng" in r.text
+            j = sw.w.client.get(f, headers={"Accept": "application/json"})
+            assert j.status_code == 404 and j.json()["code"] == "not_genuine"
+    assert queries == [], queries
+
+
+def test_head_cors_options_and_well_known(sw: StampWorld) -> None:
+    uri = _uris(sw, 1)[0]
+    h = sw.w.client.head(uri, headers=HTML)
+    assert h.status_code == 200 and h.content == b""
+    assert h.headers["access-control-allow-origin"] == "*"
+    o = sw.w.client.options(uri, headers={"Origin": "https://example.org",
+                                          "Access-Control-Request-Method": "GET"})
+    assert o.status_code == 204 and "GET" in o.headers["access-control-allow-methods"]
+    with Session(sw.w.engine) as s:
+        assert s.exec(select(Stamp)).first().scan_count == 0  # HEAD is not a scan
+    wk = sw.w.client.get("/.well-known/gs1resolver")
+    assert wk.status_code == 200 and "gtin" in wk.json()["supportedPrimaryKeys"]
+
+
+def test_recalled_lot_shows_recall_notice(sw: StampWorld) -> None:
+    uri = _uris(sw, 1)[0]
+    r = sw.w.client.post(f"/api/v1/lots/{sw.lot_id}/recall",
+                         json={"reason": "Phát hiện dư lượng thuốc vượt ngưỡng"},
+                         headers=sw.w.auth("lychee_admin"))
+    assert r.status_code == 201
+    sw.w.client.cookies.clear()
+    page = sw.w.client.get(uri, headers=HTML)
+    assert page.status_code == 200
+    assert "THU HỒI SẢN PHẨM" in page.text and "dư lượng thuốc" in page.text
+
+
+def test_revoked_stamp_shows_notice(sw: StampWorld) -> None:
+    uri = _uris(sw, 1)[0]
+    serial = uri.rsplit("/", 1)[1]
+    r = sw.w.client.post(f"/api/v1/stamps/{serial}/revoke", json={"reason": "Tem in lỗi, đã hủy"},
+                         headers=sw.w.auth("lychee_admin"))
+    assert r.status_code == 200
+    sw.w.client.cookies.clear()
+    assert "Tem đã bị thu hồi" in sw.w.client.get(uri, headers=HTML).text
+
+
+def test_scratch_pin_verifies_once(sw: StampWorld) -> None:
+    batch = issue(sw, count=2, request_id="req-pins-0001", with_pin=True)
+    pins = batch["pins"]
+    serial, pin = next(iter(pins.items()))
+    sw.w.client.cookies.clear()
+    uri = f"/01/{sw.gtin14}/10/{sw.lot_code}/21/{serial}"
+    wrong = sw.w.client.post(uri, data={"pin": "000000" if pin != "000000" else "111111"})
+    assert wrong.status_code == 422 and "Mã PIN không đúng" in wrong.text
+    ok = sw.w.client.post(uri, data={"pin": pin})
+    assert ok.status_code == 200 and "Mã PIN đúng" in ok.text
+    reused = sw.w.client.post(uri, data={"pin": pin})
+    assert reused.status_code == 200 and "đã được dùng trước đó" in reused.text
+
+
+def test_clone_detection_fires_on_scripted_pattern_not_on_normal_use(sw: StampWorld) -> None:
+    issue(sw, count=2)
+    t0 = datetime(2026, 6, 10, 8, 0, tzinfo=timezone.utc)
+    with Session(sw.w.engine) as s:
+        normal, cloned = s.exec(select(Stamp).order_by(Stamp.id)).all()
+        # Normal: a shop and then a home, a few scans over two days.
+        for i, place in enumerate(["geo:21.0,105.8", "geo:21.0,105.8", "geo:21.0,105.9",
+                                   "geo:21.0,105.9"]):
+            clone.record_scan(s, normal, place, t0 + timedelta(hours=10 * i))
+        assert normal.clone_suspected_at is None
+        # Cloned: the same serial in Hà Nội and, 20 minutes later, in TP Hồ Chí Minh.
+        clone.record_scan(s, cloned, "geo:21.0,105.8", t0)
+        clone.record_scan(s, cloned, "geo:10.8,106.7", t0 + timedelta(minutes=20))
+        assert cloned.clone_suspected_at is not None
+        assert "km" in (cloned.clone_reason or "")
+        serial = cloned.serial
+    page = sw.w.client.get(f"/01/{sw.gtin14}/10/{sw.lot_code}/21/{serial}", headers=HTML)
+    assert "có thể bị sao chép" in page.text
+
+
+def test_clone_detection_by_many_places_and_by_rate(sw: StampWorld) -> None:
+    issue(sw, count=2)
+    t0 = datetime(2026, 6, 10, 8, 0, tzinfo=timezone.utc)
+    with Session(sw.w.engine) as s:
+        a, b = s.exec(select(Stamp).order_by(Stamp.id)).all()
+        for i in range(clone.PLACES_LIMIT):
+            clone.record_scan(s, a, f"net:{i:016x}", t0 + timedelta(hours=i))
+        assert a.clone_suspected_at is not None and "nơi" in (a.clone_reason or "")
+        for i in range(clone.RATE_LIMIT):
+            clone.record_scan(s, b, "net:0000000000000001", t0 + timedelta(minutes=i))
+        assert b.clone_suspected_at is None
+        clone.record_scan(s, b, "net:0000000000000001", t0 + timedelta(minutes=31))
+        assert b.clone_suspected_at is not None and "lần" in (b.clone_reason or "")
+
+
+def test_coarse_place_keeps_no_address() -> None:
+    p1 = clone.coarse_place("203.113.130.7", "salt")
+    p2 = clone.coarse_place("203.113.1.99", "salt")
+    assert p1 == p2 and "203" not in p1  # same /16, hashed
+    assert clone.coarse_place("8.8.8.8", "salt") != p1
+    assert clone.coarse_place(None, "s", 21.02851, 105.80481) == "geo:21.0,105.8"
