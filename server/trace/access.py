@@ -21,7 +21,7 @@ RECORDERS = (Role.coop_admin, Role.farmer)
 def pick_org(who: Principal, org_id: int | None, *roles: Role) -> int:
     """The organisation a request acts for: the one given, or the caller's only one."""
     if org_id is None:
-        orgs = [o for o, r in who.roles.items() if not roles or r in roles]
+        orgs = who.org_ids()
         if len(orgs) != 1:
             raise Invalid("Say which organisation (org_id).")
         org_id = orgs[0]

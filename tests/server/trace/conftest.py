@@ -67,8 +67,10 @@ class Trace:
             body["zone_id"] = self.w.zones[zone]
         return self.post("/lots", body, who=f"{org}_admin")  # type: ignore[no-any-return]
 
-    def event(self, lot_id: int, kind: str, who: str = "lychee_admin", **kw: Any) -> Any:
-        return self.post(f"/lots/{lot_id}/events", {"kind": kind, **kw}, who=who)
+    def event(self, lot_id: int, kind: str, who: str = "lychee_admin", status: int = 201,
+              **kw: Any) -> Any:
+        return self.post(f"/lots/{lot_id}/events", {"kind": kind, **kw}, who=who,
+                         status=status)
 
 
 @pytest.fixture
