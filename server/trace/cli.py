@@ -1,9 +1,89 @@
-"""Commands of this package, registered on the ``nongso`` Typer app."""
+"""Commands: ``nongso lots list`` (one lot a line, lot code first) and ``nongso lots show CODE``."""
+
+from __future__ import annotations
 
 import typer
 
 __all__ = ["register"]
 
+lots_app = typer.Typer(help="Traceability lots and their history.", no_args_is_help=True)
+
+
+def _session():  # type: ignore[no-untyped-def]
+    from sqlmodel import Session
+
+    from server.db import make_engine
+    from server.settings import load_settings
+
+    return Session(make_engine(load_settings().sqlalchemy_url))
+
+
+@lots_app.command("list")
+def lots_list(org: int | None = typer.Option(None, help="Only this organisation id.")) -> None:
+    """One lot a line: code, GTIN, product, quantity, harvest date, organisation, status."""
+    from sqlmodel import col, select
+
+    from server.models import Organisation
+    from server.models.trace import Lot, Product
+    from server.trace.stamping import open_flags
+
+    with _session() as s:
+        stmt = (select(Lot, Product, Organisation)
+                .join(Product, col(Product.id) == Lot.product_id)
+                .join(Organisation, col(Organisation.id) == Lot.organisation_id)
+                .order_by(col(Lot.id)))
+        if org is not None:
+            stmt = stmt.where(Lot.organisation_id == org)
+        for lot, product, organisation in s.exec(stmt).all():
+            harvested = lot.harvested_at.date().isoformat() if lot.harvested_at else "-"
+            status = "BLOCKED" if lot.id and open_flags(s, lot.id) else "ok"
+            typer.echo("\t".join([lot.code, product.gtin, product.name,
+                                  f"{lot.quantity:g} {lot.unit}", harvested, organisation.name,
+                                  status]))
+
+
+@lots_app.command("show")
+def lots_show(code: str = typer.Argument(..., help="Lot code."),
+              gtin: str | None = typer.Option(None, help="GTIN, if several products share "
+                                                         "the lot code.")) -> None:
+    """The lot and its history (events of the lot, its ancestors and descendants)."""
+    from sqlmodel import select
+
+    from server.models.trace import Lot, Product
+    from server.trace import epcis
+    from server.trace.certificates import certificates_for_lot
+    from server.trace.lots import find_lot, timeline
+    from server.trace.stamping import open_flags
+
+    with _session() as s:
+        if gtin:
+            found = find_lot(s, gtin, code)
+            matches = [found] if found else []
+        else:
+            matches = list(s.exec(select(Lot).where(Lot.code == code)).all())
+        if not matches:
+            typer.echo(f"error: no lot {code}", err=True)
+            raise typer.Exit(1)
+        if len(matches) > 1:
+            typer.echo(f"error: several products have lot {code}; give --gtin", err=True)
+            raise typer.Exit(2)
+        lot = matches[0]
+        assert lot.id is not None
+        product = s.get(Product, lot.product_id)
+        assert product is not None
+        typer.echo(f"lot {lot.code}  product {product.name}  GTIN {product.gtin}  "
+                   f"{lot.quantity:g} {lot.unit}")
+        for flag in open_flags(s, lot.id):
+            typer.echo(f"BLOCKED: {flag.reason}")
+        for cert in certificates_for_lot(s, lot.id):
+            typer.echo(f"certificate: {cert.kind.value} {cert.number} ({cert.issuer}) "
+                       f"{cert.valid_from}..{cert.valid_until or ''}")
+        for e in timeline(s, lot.id):
+            typer.echo("\t".join([epcis.format_time(e.time, e.tz_offset), e.label_vi,
+                                  e.biz_step or "-", e.event_type, e.read_point or "-",
+                                  e.event_id]))
+
 
 def register(app: typer.Typer) -> None:
     """Add this package's commands to ``app``."""
+    app.add_typer(lots_app, name="lots")

@@ -23,6 +23,7 @@ from server.models import Farm, Zone
 from server.models.trace import (
     EventLot,
     Location,
+    LocationKind,
     Lot,
     LotCreate,
     LotLink,
@@ -130,6 +131,12 @@ def _read_point(session: Session, base: str, lot: Lot, location_id: int | None) 
             raise Invalid("Unknown location for this organisation.")
         return epcis.place_uri(loc.gln, f"{base}/trace/locations/{loc.id}")
     if lot.zone_id is not None:
+        zone = session.get(Zone, lot.zone_id)
+        farm_place = session.exec(select(Location).where(
+            Location.farm_id == (zone.farm_id if zone else None)).where(
+            Location.kind == LocationKind.farm)).first()
+        if farm_place is not None and farm_place.gln:
+            return epcis.place_uri(farm_place.gln, "")
         return f"{base}/trace/zones/{lot.zone_id}"
     return f"{base}/trace/organisations/{lot.organisation_id}"
 
