@@ -1,9 +1,226 @@
-"""Commands of this package, registered on the ``nongso`` Typer app."""
+"""Commands: ``nongso devices add|rotate|revoke|list|claims``, ``nongso mosquitto-config``,
+``nongso ingest``."""
+
+from __future__ import annotations
+
+import csv
+import logging
+import os
+import signal
+import socket
+import threading
+from pathlib import Path
 
 import typer
 
 __all__ = ["register"]
 
+devices_app = typer.Typer(help="Devices and their MQTT credentials.", no_args_is_help=True)
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    from server.db import make_engine
+    from server.settings import load_settings
+
+    settings = load_settings()
+    return settings, make_engine(settings.sqlalchemy_url)
+
+
+def _fail(msg: str) -> typer.Exit:
+    typer.echo(f"error: {msg}", err=True)
+    return typer.Exit(2)
+
+
+@devices_app.command("add")
+def devices_add(zone: int = typer.Option(..., help="Zone id."),
+                role: str = typer.Option(..., help="sensor|valve"),
+                uid: str | None = typer.Option(None, help="Device id (default: generated).")) -> None:
+    """Register a device; its MQTT password is printed once."""
+    from sqlmodel import Session
+
+    from server.errors import DomainError
+    from server.models import DeviceRole, Zone
+    from server.telemetry.credentials import add_device
+
+    _, engine = _engine()
+    with Session(engine) as s:
+        z = s.get(Zone, zone)
+        if z is None:
+            raise _fail(f"zone {zone} does not exist")
+        try:
+            device, password = add_device(s, z, DeviceRole(role), uid)
+        except (DomainError, ValueError) as exc:
+            raise _fail(str(exc)) from None
+    typer.echo(f"device {device.uid} (id {device.id}) in zone {zone}, role {role}")
+    typer.echo(f"mqtt username: {device.uid}\nmqtt password: {password}   (shown once)")
+    typer.echo(f"topics: nongso/v1/{device.uid}/...   then: nongso mosquitto-config --out DIR")
+
+
+def _load(s, uid: str):  # type: ignore[no-untyped-def]
+    from sqlmodel import select
+
+    from server.models import Device
+
+    d = s.exec(select(Device).where(Device.uid == uid)).first()
+    if d is None:
+        raise _fail(f"no device {uid!r}")
+    return d
+
+
+@devices_app.command("rotate")
+def devices_rotate(uid: str) -> None:
+    """Give a device a new MQTT password (printed once)."""
+    from sqlmodel import Session
+
+    from server.errors import DomainError
+    from server.telemetry.credentials import rotate_password
+
+    _, engine = _engine()
+    with Session(engine) as s:
+        try:
+            password = rotate_password(s, _load(s, uid))
+        except DomainError as exc:
+            raise _fail(str(exc)) from None
+    typer.echo(f"mqtt password: {password}   (shown once; reload the broker)")
+
+
+@devices_app.command("revoke")
+def devices_revoke(uid: str) -> None:
+    """Refuse a device at the broker (after reload) and at ingest (at once)."""
+    from sqlmodel import Session
+
+    from server.telemetry.credentials import revoke_device
+
+    _, engine = _engine()
+    with Session(engine) as s:
+        revoke_device(s, _load(s, uid))
+    typer.echo(f"device {uid} revoked; regenerate the broker files and reload Mosquitto")
+
+
+@devices_app.command("list")
+def devices_list(zone: int | None = typer.Option(None, help="Only this zone.")) -> None:
+    """Devices with their status, last contact and honest counters."""
+    from sqlmodel import Session, select
+
+    from server.models import Device
+    from server.models.telemetry import DeviceState
+    from server.telemetry.queries import device_health
+
+    _, engine = _engine()
+    with Session(engine) as s:
+        stmt = select(Device).order_by(Device.id)
+        if zone is not None:
+            stmt = stmt.where(Device.zone_id == zone)
+        typer.echo(f"{'id':>5} {'uid':<24} {'zone':>5} {'role':<6} {'reg.':<8} {'link':<11} "
+                   f"{'last seen (UTC)':<20} {'seq':>8} {'missing':>7} {'dropped':>7}")
+        for d in s.exec(stmt).all():
+            h = device_health(d, s.get(DeviceState, d.id))
+            seen = h["last_seen_at"].strftime("%Y-%m-%d %H:%M:%S") if h["last_seen_at"] else "-"
+            typer.echo(f"{d.id:>5} {d.uid:<24} {d.zone_id:>5} {d.role.value:<6} "
+                       f"{d.status.value:<8} {h['status']:<11} {seen:<20} "
+                       f"{h['last_seq'] if h['last_seq'] is not None else '-':>8} "
+                       f"{h['missing_readings']:>7} "
+                       f"{h['buffer_dropped'] if h['buffer_dropped'] is not None else '-':>7}")
+
+
+@devices_app.command("claims")
+def devices_claims(org: int = typer.Option(..., help="Organisation id."),
+                   role: str = typer.Option(..., help="sensor|valve"),
+                   count: int = typer.Option(1, min=1, max=500),
+                   out: Path = typer.Option(..., help="Directory for the sheet and QR codes.")) -> None:
+    """Make boards ahead: a CSV to flash (uid, password) and a claim QR per board."""
+    from sqlmodel import Session
+
+    from server.models import DeviceRole
+    from server.telemetry.api import claim_url, qr_png
+    from server.telemetry.credentials import make_claims
+
+    settings, engine = _engine()
+    out.mkdir(parents=True, exist_ok=True)
+    with Session(engine) as s:
+        claims = make_claims(s, org, DeviceRole(role), count)
+    fd = os.open(out / "boards.csv", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["uid", "role", "mqtt_password", "claim_code", "claim_url", "qr_file"])
+        for c in claims:
+            url = claim_url(settings.public_base_url, c.code)
+            (out / f"{c.claim.uid}.png").write_bytes(qr_png(url))
+            w.writerow([c.claim.uid, c.claim.role, c.password, c.code, url, f"{c.claim.uid}.png"])
+    typer.echo(f"{count} boards: {out / 'boards.csv'} (flash, then delete it) and QR codes")
+
+
+def _service_password(settings, name: str, given: str | None) -> str:  # type: ignore[no-untyped-def]
+    from server.settings import _secret_file
+
+    return given or _secret_file(settings.var_dir, name)
+
+
+def mosquitto_config(out: Path = typer.Option(..., help="Directory for passwd, acl, nongso.conf."),
+                     port: int = typer.Option(1883, help="Listener port in nongso.conf."),
+                     reload_pid: Path | None = typer.Option(
+                         None, help="Mosquitto's pid file: send it SIGHUP afterwards.")) -> None:
+    """Write Mosquitto's password file and ACL from the device registry."""
+    from server.telemetry.credentials import mosquitto_hash
+    from server.telemetry.ingest import parse_mqtt_url
+    from server.telemetry.mosquitto import (CONTROL_USER, INGEST_USER, BrokerAccount,
+                                            write_config)
+
+    settings, engine = _engine()
+    url_pw = None
+    if settings.mqtt_url:
+        p = parse_mqtt_url(settings.mqtt_url)
+        url_pw = p["password"] if p["username"] == INGEST_USER else None
+    ingest_pw = _service_password(settings, "mqtt_ingest_password", url_pw)
+    control_pw = _service_password(settings, "mqtt_control_password", None)
+    counts = write_config(out, engine, [BrokerAccount(INGEST_USER, mosquitto_hash(ingest_pw)),
+                                        BrokerAccount(CONTROL_USER, mosquitto_hash(control_pw))],
+                          port)
+    typer.echo(f"wrote {out}/passwd ({counts['devices']} devices + {counts['services']} service "
+               f"accounts), {out}/acl, {out}/nongso.conf")
+    typer.echo(f"ingest account: {INGEST_USER} (password in {settings.var_dir}/"
+               "mqtt_ingest_password unless NONGSO_MQTT_URL carries it)")
+    if reload_pid is not None:
+        pid = int(reload_pid.read_text().strip())
+        os.kill(pid, signal.SIGHUP)
+        typer.echo(f"sent SIGHUP to mosquitto (pid {pid})")
+    else:
+        typer.echo("reload the broker: systemctl reload mosquitto  (or kill -HUP <pid>)")
+
+
+def ingest(client_id: str = typer.Option("", help="Stable MQTT client id (persistent session); "
+                                         "default nongso-ingest-<host>-<index>."),
+           index: int = typer.Option(1, help="Worker number on this host."),
+           group: str = typer.Option("ingest", help="Shared-subscription group."),
+           mqtt311: bool = typer.Option(False, "--mqtt311", help="Broker without MQTT 5: "
+                                        "plain subscription, one worker."),
+           batch_size: int = typer.Option(2000, min=1, max=50000),
+           flush_ms: int = typer.Option(100, min=1, max=10000),
+           receive_max: int = typer.Option(20000, min=1, max=65535)) -> None:
+    """Run the MQTT → database ingest worker until SIGTERM/Ctrl-C."""
+    from server.telemetry.ingest import IngestConfig, IngestWorker
+
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings, engine = _engine()
+    url = settings.mqtt_url or os.environ.get("NONGSO_MQTT_URL", "")
+    if not url:
+        raise _fail("set NONGSO_MQTT_URL (mqtt://nongso-ingest:<password>@host:1883)")
+    cid = client_id or f"nongso-ingest-{socket.gethostname()}-{index}"
+    worker = IngestWorker(engine, IngestConfig(
+        mqtt_url=url, client_id=cid, group=group, mqtt5=not mqtt311, batch_size=batch_size,
+        flush_s=flush_ms / 1000, receive_max=receive_max))
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        worker.run(stop)
+    except KeyboardInterrupt:
+        pass
+    typer.echo(f"ingest stopped: {worker.stats.line()}")
+
 
 def register(app: typer.Typer) -> None:
     """Add this package's commands to ``app``."""
+    app.add_typer(devices_app, name="devices")
+    app.command("mosquitto-config")(mosquitto_config)
+    app.command("ingest")(ingest)

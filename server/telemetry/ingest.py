@@ -1,0 +1,254 @@
+"""``nongso ingest``: the MQTT → database worker.
+
+* paho-mqtt 2 (callback API 2), QoS 1, a persistent session (MQTT 5: clean start off and a
+  session expiry; 3.1.1: clean session off) under a stable client id;
+* MQTT 5 **shared subscription** ``$share/<group>/nongso/v1/+/<kind>`` so N workers split
+  the stream; for a 3.1.1-only broker (the demo's amqtt) a plain subscription;
+* **manual acknowledgement**: a message is PUBACKed only after the transaction holding it
+  committed, so a crash loses nothing (the broker re-sends, duplicates are refused);
+* at most ``receive_max`` unacknowledged messages (MQTT 5 Receive Maximum): while the
+  database is down the worker holds that many and the broker holds the rest;
+* batches flushed by size or after ``flush_s``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.subscribeoptions import SubscribeOptions
+from sqlalchemy.engine import Engine
+
+from server.telemetry.decoder import KINDS, TOPIC_PREFIX
+from server.telemetry.dispatch import DeviceDirectory, add_message
+from server.telemetry.store import Batch, Store
+
+__all__ = ["IngestConfig", "IngestStats", "IngestWorker", "parse_mqtt_url"]
+
+log = logging.getLogger(__name__)
+
+# (connection generation, mid, qos, topic, payload, received at)
+Msg = tuple[int, int, int, str, bytes, float]
+
+
+def parse_mqtt_url(url: str) -> dict[str, Any]:
+    """``mqtt[s]://user:pass@host:port`` → connection parameters."""
+    u = urlsplit(url)
+    if u.scheme not in ("mqtt", "mqtts", "tcp", "ssl"):
+        raise ValueError(f"MQTT URL must start with mqtt:// or mqtts://, not {url!r}")
+    tls = u.scheme in ("mqtts", "ssl")
+    return {"host": u.hostname or "127.0.0.1", "port": u.port or (8883 if tls else 1883),
+            "username": unquote(u.username) if u.username else None,
+            "password": unquote(u.password) if u.password else None, "tls": tls}
+
+
+@dataclass
+class IngestConfig:
+    mqtt_url: str
+    client_id: str = "nongso-ingest-1"
+    group: str = "ingest"
+    #: MQTT 5 with shared subscriptions; False: MQTT 3.1.1 and a plain subscription.
+    mqtt5: bool = True
+    batch_size: int = 2000
+    flush_s: float = 0.1
+    receive_max: int = 20000
+    session_expiry_s: int = 7 * 86400
+    keepalive_s: int = 30
+
+
+@dataclass
+class IngestStats:
+    received: int = 0
+    committed: int = 0
+    readings: int = 0
+    duplicates: int = 0
+    dead_letters: int = 0
+    batches: int = 0
+    db_errors: int = 0
+    connects: int = 0
+    connected: bool = False
+    last_error: str = ""
+    dead_reasons: dict[str, int] = field(default_factory=dict)
+
+    def line(self) -> str:
+        return (f"connected={self.connected} received={self.received} committed={self.committed} "
+                f"readings={self.readings} duplicates={self.duplicates} "
+                f"dead_letters={self.dead_letters} db_errors={self.db_errors}")
+
+
+class IngestWorker:
+    """One worker process's MQTT client, batcher and writer."""
+
+    def __init__(self, engine: Engine, config: IngestConfig,
+                 on_commit: Callable[[list[Msg], float], None] | None = None) -> None:
+        self.engine = engine
+        self.config = config
+        self.store = Store(engine)
+        self.directory = DeviceDirectory(engine)
+        self.stats = IngestStats()
+        self.on_commit = on_commit
+        self._inbox: deque[Msg] = deque()
+        self._gen = 0
+        self._stop = threading.Event()
+        self._client = self._make_client()
+
+    # ---- MQTT ------------------------------------------------------------------------
+    def _make_client(self) -> mqtt.Client:
+        c = self.config
+        p = parse_mqtt_url(c.mqtt_url)
+        if c.mqtt5:
+            client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=c.client_id,
+                                 protocol=mqtt.MQTTv5, manual_ack=True)
+        else:
+            client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=c.client_id,
+                                 protocol=mqtt.MQTTv311, clean_session=False, manual_ack=True)
+        if p["username"]:
+            client.username_pw_set(p["username"], p["password"])
+        if p["tls"]:
+            client.tls_set()
+        client.reconnect_delay_set(0.2, 10)
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_message = self._on_message
+        self._host, self._port = p["host"], p["port"]
+        return client
+
+    def topics(self) -> list[str]:
+        plain = [f"{TOPIC_PREFIX}+/{k}" for k in KINDS]
+        if self.config.mqtt5:
+            return [f"$share/{self.config.group}/{t}" for t in plain]
+        return plain
+
+    def _on_connect(self, client: mqtt.Client, _u: Any, flags: Any, reason: Any,
+                    _p: Any) -> None:
+        if getattr(reason, "is_failure", False):
+            self.stats.last_error = f"connect refused: {reason}"
+            log.error("broker refused the connection: %s", reason)
+            return
+        self.stats.connects += 1
+        self.stats.connected = True
+        if self.config.mqtt5:
+            client.subscribe([(t, SubscribeOptions(qos=1)) for t in self.topics()])
+        else:
+            client.subscribe([(t, 1) for t in self.topics()])
+        log.info("connected to %s:%s as %s (session present: %s)", self._host, self._port,
+                 self.config.client_id, getattr(flags, "session_present", "?"))
+
+    def _on_disconnect(self, _c: Any, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
+        # Messages not yet committed will be re-sent by the broker on the next connection;
+        # their packet ids belong to the old connection and must never be acknowledged.
+        self._gen += 1
+        self._inbox.clear()
+        self.stats.connected = False
+        if not self._stop.is_set():
+            log.warning("disconnected from the broker (%s); reconnecting", reason)
+
+    def _on_message(self, _c: Any, _u: Any, msg: mqtt.MQTTMessage) -> None:
+        self._inbox.append((self._gen, msg.mid, msg.qos, msg.topic, msg.payload, time.time()))
+
+    def start(self) -> None:
+        c = self.config
+        if c.mqtt5:
+            props = Properties(PacketTypes.CONNECT)
+            props.SessionExpiryInterval = c.session_expiry_s
+            props.ReceiveMaximum = min(max(c.receive_max, 1), 65535)
+            self._client.connect_async(self._host, self._port, keepalive=c.keepalive_s,
+                                       clean_start=False, properties=props)
+        else:
+            self._client.connect_async(self._host, self._port, keepalive=c.keepalive_s)
+        self._client.loop_start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._client.disconnect()
+        self._client.loop_stop()
+
+    # ---- batching --------------------------------------------------------------------
+    def _take(self, timeout: float) -> list[Msg]:
+        c = self.config
+        deadline = time.monotonic() + timeout
+        first: float | None = None
+        while not self._stop.is_set():
+            n = len(self._inbox)
+            now = time.monotonic()
+            if n and first is None:
+                first = now
+            if n >= c.batch_size or (first is not None and now - first >= c.flush_s):
+                break
+            if first is None and now >= deadline:
+                return []
+            time.sleep(0.002)
+        out = []
+        for _ in range(min(len(self._inbox), c.batch_size)):
+            out.append(self._inbox.popleft())
+        return out
+
+    def _write(self, msgs: list[Msg]) -> None:
+        """Commit ``msgs`` (retrying while the database is down), then acknowledge them."""
+        delay = 0.2
+        while True:
+            try:
+                batch = Batch()
+                dead: list[str] = []
+                for _gen, _mid, _qos, topic, payload, received in msgs:
+                    reason = add_message(batch, self.directory, topic, payload, received)
+                    if reason is not None:
+                        dead.append(reason)
+                result = self.store.write(batch)
+                break
+            except Exception as exc:  # database down, lock timeout, ...
+                self.stats.db_errors += 1
+                self.stats.last_error = f"{type(exc).__name__}: {exc}"[:300]
+                log.error("batch of %d not committed (%s); retrying in %.1fs", len(msgs),
+                          self.stats.last_error, delay)
+                if self._stop.wait(delay):
+                    return
+                delay = min(delay * 2, 5.0)
+                if all(m[0] != self._gen for m in msgs):
+                    return  # the broker will re-send all of them on the new connection
+        now = time.time()
+        gen = self._gen
+        for m in msgs:
+            if m[0] == gen:
+                self._client.ack(m[1], m[2])
+        s = self.stats
+        s.batches += 1
+        s.received += len(msgs)
+        s.committed += len(msgs)
+        s.readings += result.inserted
+        s.duplicates += result.duplicates
+        s.dead_letters += len(dead)
+        for r in dead:
+            s.dead_reasons[r] = s.dead_reasons.get(r, 0) + 1
+        if self.on_commit is not None:
+            self.on_commit(msgs, now)
+
+    def step(self, timeout: float = 0.5) -> int:
+        """Wait up to ``timeout`` for messages; commit and acknowledge one batch."""
+        msgs = self._take(timeout)
+        if msgs:
+            self._write(msgs)
+        return len(msgs)
+
+    def run(self, stop: threading.Event | None = None, report_s: float = 30.0) -> None:
+        """Process batches until ``stop`` is set (or :meth:`stop` is called)."""
+        self.directory.reload()
+        self.start()
+        next_report = time.monotonic() + report_s
+        try:
+            while not self._stop.is_set() and not (stop is not None and stop.is_set()):
+                self.step()
+                if time.monotonic() >= next_report:
+                    next_report += report_s
+                    log.info("ingest: %s", self.stats.line())
+        finally:
+            self.stop()

@@ -1,0 +1,161 @@
+"""Read side: downsampled series, CSV export, latest state, device health, sequence gaps.
+
+Buckets use PostgreSQL's ``date_bin`` (origin 2000-01-01T00:00Z) and the same arithmetic on
+SQLite, so both give the same buckets. Readings whose time the device did not know are
+stored at their receive time but left out of the series (counted in ``untimed``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from server.errors import Invalid
+from server.models import Device
+from server.models.telemetry import READING_METRICS, DeviceState
+
+__all__ = ["parse_bucket", "series", "export_csv", "device_health", "sequence_gaps",
+           "DEFAULT_INTERVAL_S", "MAX_BUCKETS", "ORIGIN"]
+
+ORIGIN = datetime(2000, 1, 1, tzinfo=timezone.utc)
+_ORIGIN_EPOCH = int(ORIGIN.timestamp())
+MAX_BUCKETS = 5000
+#: Report interval assumed for a device that never said when it reports next.
+DEFAULT_INTERVAL_S = 900
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_bucket(text: str) -> int:
+    """``300``, ``90s``, ``15m``, ``1h``, ``1d`` → seconds."""
+    m = re.fullmatch(r"\s*(\d{1,7})\s*([smhd]?)\s*", text or "")
+    if not m or int(m.group(1)) == 0:
+        raise Invalid("bucket must be a positive number of seconds or like 15m, 1h, 1d.")
+    return int(m.group(1)) * _UNITS[m.group(2) or "s"]
+
+
+def _utc(dt: datetime) -> datetime:
+    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+
+
+def _sqlite_ts(dt: datetime) -> str:
+    return _utc(dt).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def series(session: Session, *, start: datetime, end: datetime, bucket_s: int,
+           metric: str = "m", zone_id: int | None = None,
+           device_id: int | None = None) -> dict[str, Any]:
+    """min/mean/max of ``metric`` per bucket in [start, end) for one zone or one device."""
+    if metric not in READING_METRICS:
+        raise Invalid(f"metric must be one of {', '.join(READING_METRICS)}.")
+    start, end = _utc(start), _utc(end)
+    if end <= start:
+        raise Invalid("'to' must be after 'from'.")
+    if (end - start).total_seconds() / bucket_s > MAX_BUCKETS:
+        raise Invalid(f"too many buckets (more than {MAX_BUCKETS}); choose a larger bucket.")
+    key, ident = ("zone_id", zone_id) if zone_id is not None else ("device_id", device_id)
+    pg = session.get_bind().dialect.name == "postgresql"
+    if pg:
+        bucket = "date_bin(make_interval(secs => :b), time, TIMESTAMPTZ '2000-01-01 00:00:00+00')"
+        params: dict[str, Any] = {"b": bucket_s, "id": ident, "lo": start, "hi": end}
+    else:
+        bucket = (f"((CAST(strftime('%s', time) AS INTEGER) - {_ORIGIN_EPOCH}) / :b) * :b "
+                  f"+ {_ORIGIN_EPOCH}")
+        params = {"b": bucket_s, "id": ident, "lo": _sqlite_ts(start), "hi": _sqlite_ts(end)}
+    sql = (f"SELECT {bucket} AS bucket, count({metric}), min({metric}), avg({metric}), "
+           f"max({metric}) FROM readings WHERE {key} = :id AND time >= :lo AND time < :hi "
+           f"AND time_known AND {metric} IS NOT NULL GROUP BY 1 ORDER BY 1")
+    rows = session.connection().execute(sa.text(sql), params).all()
+    untimed = session.connection().execute(sa.text(
+        f"SELECT count(*) FROM readings WHERE {key} = :id AND time >= :lo AND time < :hi "
+        "AND NOT time_known"), params).scalar_one()
+    out = []
+    for b, n, lo, mean, hi in rows:
+        t = b if pg else datetime.fromtimestamp(int(b), timezone.utc)
+        out.append({"t": _utc(t).isoformat().replace("+00:00", "Z"), "n": int(n),
+                    "min": _round(lo), "mean": _round(mean), "max": _round(hi)})
+    return {key: ident, "metric": metric, "bucket_s": bucket_s,
+            "from": start.isoformat().replace("+00:00", "Z"),
+            "to": end.isoformat().replace("+00:00", "Z"), "untimed": int(untimed),
+            "buckets": out}
+
+
+def _round(x: Any) -> float | None:
+    return None if x is None else round(float(x), 3)
+
+
+def export_csv(session: Session, *, start: datetime, end: datetime, zone_id: int | None = None,
+               device_id: int | None = None, limit: int = 1_000_000) -> Iterator[str]:
+    """Every reading in [start, end) as CSV lines (header first), oldest first."""
+    key, ident = ("r.zone_id", zone_id) if zone_id is not None else ("r.device_id", device_id)
+    pg = session.get_bind().dialect.name == "postgresql"
+    lo, hi = (_utc(start), _utc(end)) if pg else (_sqlite_ts(start), _sqlite_ts(end))
+    cols = ", ".join(f"r.{c}" for c in READING_METRICS)
+    result = session.connection().execution_options(stream_results=True).execute(sa.text(
+        f"SELECT r.time, d.uid, r.seq, r.time_known, {cols}, r.extra FROM readings r "
+        f"JOIN devices d ON d.id = r.device_id WHERE {key} = :id AND r.time >= :lo "
+        "AND r.time < :hi ORDER BY r.time, d.uid, r.seq LIMIT :lim"),
+        {"id": ident, "lo": lo, "hi": hi, "lim": limit})
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["time_utc", "device", "seq", "time_known", *READING_METRICS, "extra"])
+    yield buf.getvalue()
+    for row in result:
+        buf.seek(0)
+        buf.truncate()
+        t = row[0] if isinstance(row[0], datetime) else datetime.fromisoformat(str(row[0]))
+        extra = row[-1]
+        if extra is not None and not isinstance(extra, str):
+            import json
+
+            extra = json.dumps(extra, separators=(",", ":"), ensure_ascii=False)
+        w.writerow([_utc(t).isoformat().replace("+00:00", "Z"), row[1], row[2],
+                    bool(row[3]), *("" if v is None else v for v in row[4:-1]), extra or ""])
+        yield buf.getvalue()
+
+
+def device_health(device: Device, state: DeviceState | None,
+                  now: datetime | None = None) -> dict[str, Any]:
+    """online / asleep / offline (with why) / never_seen, and the honest counters."""
+    now = now or datetime.now(timezone.utc)
+    out: dict[str, Any] = {"status": "never_seen", "why": None, "last_seen_at": None,
+                           "expected_interval_s": DEFAULT_INTERVAL_S, "battery_mv": None,
+                           "rssi_dbm": None, "firmware": device.firmware_version,
+                           "buffer_dropped": None, "last_seq": None, "missing_readings": 0,
+                           "moisture_pct": None, "moisture_at": None, "valve_open": None}
+    if state is None or state.last_seen_at is None:
+        return out
+    interval = state.next_s or DEFAULT_INTERVAL_S
+    seen = _utc(state.last_seen_at)
+    if state.state == "offline":
+        status, why = "offline", "last_will"
+    elif now - seen > timedelta(seconds=2 * interval + 60):
+        status, why = "offline", "silent"
+    elif state.state == "sleep":
+        status, why = "asleep", None
+    else:
+        status, why = "online", None
+    missing = 0
+    if state.first_seq is not None and state.last_seq is not None:
+        missing = max(0, state.last_seq - state.first_seq + 1 - state.received)
+    out.update(status=status, why=why, last_seen_at=seen, expected_interval_s=interval,
+               battery_mv=state.bat, rssi_dbm=state.rssi, buffer_dropped=state.dropped,
+               last_seq=state.last_seq, missing_readings=missing,
+               moisture_pct=state.m, moisture_at=_utc(state.m_at) if state.m_at else None,
+               valve_open=None if state.vs is None else bool(state.vs))
+    return out
+
+
+def sequence_gaps(session: Session, device_id: int, limit: int = 100) -> list[dict[str, int]]:
+    """Ranges of sequence numbers between the first and last stored that never arrived."""
+    rows = session.connection().execute(sa.text(
+        "SELECT seq + 1, nxt - 1 FROM (SELECT seq, lead(seq) OVER (ORDER BY seq) AS nxt "
+        "FROM reading_seqs WHERE device_id = :d) s WHERE nxt > seq + 1 ORDER BY seq LIMIT :n"),
+        {"d": device_id, "n": limit}).all()
+    return [{"from": int(a), "to": int(b), "count": int(b) - int(a) + 1} for a, b in rows]

@@ -1,0 +1,151 @@
+"""Ingest on real Mosquitto and PostgreSQL (and SQLite): values, duplicates, dead letters."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlmodel import Session
+
+from server.models import Device
+from server.models.telemetry import DeviceState
+from server.telemetry.queries import device_health, sequence_gaps
+from tests.server.telemetry.conftest import Telemetry, mosquitto_pub, publisher, wait_for
+from tests.support.services import Mosquitto
+
+GOLDEN = Path(__file__).resolve().parents[2] / "golden"
+
+
+def _golden(kind: str, name: str) -> str:
+    doc = json.loads((GOLDEN / f"{kind}.json").read_text(encoding="utf-8"))
+    return next(c["payload"] for c in doc["valid"] if c["name"] == name)
+
+
+def test_mosquitto_pub_message_is_stored_with_values_time_and_state(
+        tel_pg: Telemetry, mosquitto: Mosquitto, run_worker) -> None:  # type: ignore[no-untyped-def]
+    tel = tel_pg
+    tel.add("lychee-s1")
+    run_worker(tel.engine, mosquitto)
+    mosquitto_pub(mosquitto.port, "nongso/v1/lychee-s1/status",
+                  _golden("status", "sensor node online"), "-r")
+    mosquitto_pub(mosquitto.port, "nongso/v1/lychee-s1/telemetry",
+                  _golden("telemetry", "sensor reading, time known"))
+    mosquitto_pub(mosquitto.port, "nongso/v1/lychee-s1/telemetry",
+                  _golden("telemetry", "reading before the first NTP sync, probe broken"))
+    wait_for(lambda: tel.scalar("select count(*) from readings") == 2, what="2 readings")
+    dev = tel.devices["lychee-s1"]
+    row = tel.rows("select time, time_known, zone_id, m, raw, st, bat, extra from readings "
+                   "where device_id = :d and seq = 1042", d=dev)[0]
+    assert row.time == datetime.fromtimestamp(1760000000, timezone.utc)
+    assert row.time_known and row.zone_id == tel.ids["zones"]["lychee"]
+    assert (round(row.m, 2), row.raw, round(row.st, 2), row.bat) == (42.3, 38900, 24.56, 3912)
+    assert row.extra is None
+    untimed = tel.rows("select time_known, m, raw, extra, received_at, time from readings "
+                       "where device_id = :d and seq = 7", d=dev)[0]
+    assert not untimed.time_known and untimed.m is None and untimed.raw == 65535
+    assert untimed.extra == {"err": {"m": "range"}, "bt": 2, "up": 35}
+    assert untimed.time == untimed.received_at
+    with Session(tel.engine) as s:
+        device = s.get(Device, dev)
+        state = s.get(DeviceState, dev)
+        assert device is not None and state is not None
+        assert device.status.value == "active" and device.firmware_version == "0.1.0"
+        assert state.m == 42.3 and state.bat == 3912 and state.rssi == -67
+        assert state.first_seq == 7 and state.last_seq == 1042 and state.received == 2
+        h = device_health(device, state)
+        assert h["status"] == "online" and h["missing_readings"] == 1034
+    # the Last Will (the broker publishes it for a vanished device) marks it offline
+    mosquitto_pub(mosquitto.port, "nongso/v1/lychee-s1/status", '{"v":1,"state":"offline"}')
+    wait_for(lambda: tel.scalar("select state from device_states") == "offline", what="LWT")
+    with Session(tel.engine) as s:
+        h = device_health(s.get(Device, dev), s.get(DeviceState, dev))  # type: ignore[arg-type]
+        assert (h["status"], h["why"]) == ("offline", "last_will")
+
+
+def test_duplicate_stored_once_and_backfill_of_500_in_order_without_gap(
+        tel_pg: Telemetry, mosquitto: Mosquitto, run_worker) -> None:  # type: ignore[no-untyped-def]
+    tel = tel_pg
+    tel.add("carrot-s1", zone="carrot")
+    run_worker(tel.engine, mosquitto)
+    now = int(time.time())
+    one = '{"v":1,"seq":1,"t":%d,"m":30.5,"raw":41000,"drop":0}' % (now - 600 * 60)
+    mosquitto_pub(mosquitto.port, "nongso/v1/carrot-s1/telemetry", one)
+    mosquitto_pub(mosquitto.port, "nongso/v1/carrot-s1/telemetry", one)
+    # 500 buffered readings, oldest first, as the firmware sends them: batches of 32
+    pub = publisher(mosquitto.port, "carrot-s1")
+    seqs = list(range(2, 502))
+    for i in range(0, len(seqs), 32):
+        recs = [{"seq": s, "t": now - (600 - s) * 60, "m": 30 + s / 100, "raw": 41000 - s}
+                for s in seqs[i:i + 32]]
+        body = json.dumps({"v": 1, "batch": recs, "drop": 0}, separators=(",", ":"))
+        assert pub.publish("nongso/v1/carrot-s1/telemetry", body, qos=1).wait_for_publish(10) is None
+    mosquitto_pub(mosquitto.port, "nongso/v1/carrot-s1/telemetry", one)  # late duplicate
+    dev = tel.devices["carrot-s1"]
+    wait_for(lambda: tel.scalar("select received from device_states") == 501, what="501 readings")
+    time.sleep(0.3)
+    pub.loop_stop()
+    rows = tel.rows("select seq, time, m from readings where device_id = :d order by time", d=dev)
+    assert [r.seq for r in rows] == list(range(1, 502))
+    assert all(b.time > a.time for a, b in zip(rows, rows[1:]))
+    assert tel.scalar("select count(*) from reading_seqs") == 501
+    with Session(tel.engine) as s:
+        assert sequence_gaps(s, dev) == []
+        state = s.get(DeviceState, dev)
+        assert state is not None and state.last_seq == 501 and state.first_seq == 1
+        assert abs(state.m - (30 + 501 / 100)) < 1e-6  # the newest reading, not the last sent
+
+
+def test_bad_messages_go_to_dead_letters_and_good_ones_still_flow(
+        tel_pg: Telemetry, mosquitto: Mosquitto, run_worker) -> None:  # type: ignore[no-untyped-def]
+    tel = tel_pg
+    tel.add("lychee-s2")
+    w = run_worker(tel.engine, mosquitto)
+    now = int(time.time())
+    topic = "nongso/v1/lychee-s2/telemetry"
+    bad = {
+        "bad_json": (topic, b'{"v":1,"seq":'),
+        "type:m": (topic, b'{"v":1,"seq":5,"t":%d,"m":"wet","drop":0}' % now),
+        "missing:seq": (topic, b'{"v":1,"t":%d,"m":40,"drop":0}' % now),
+        "too_large": (topic, b'{"v":1,"x":"' + b"a" * 1_000_000 + b'"}'),
+        "unknown_device": ("nongso/v1/ghost-1/telemetry", b'{"v":1,"seq":1,"t":%d,"drop":0}' % now),
+        "future:t": (topic, b'{"v":1,"seq":6,"t":%d,"m":40,"drop":0}' % (now + 365 * 86400)),
+    }
+    good = 0
+    for reason, (t, payload) in bad.items():
+        mosquitto_pub(mosquitto.port, t, payload)
+        good += 1
+        mosquitto_pub(mosquitto.port, topic,
+                      '{"v":1,"seq":%d,"t":%d,"m":40,"drop":0}' % (100 + good, now - 60))
+    wait_for(lambda: tel.scalar("select count(*) from readings") == good, what="good readings")
+    wait_for(lambda: tel.scalar("select count(*) from dead_letters") == len(bad), what="dead letters")
+    dead = {r.reason: r for r in tel.rows("select reason, topic, device_uid, size, payload, detail "
+                                          "from dead_letters")}
+    assert set(dead) == set(bad)
+    assert dead["too_large"].size > 1_000_000 and len(dead["too_large"].payload) == 4096
+    assert bytes(dead["bad_json"].payload) == b'{"v":1,"seq":'
+    assert dead["unknown_device"].device_uid == "ghost-1"
+    assert "ahead" in dead["future:t"].detail
+    assert w.stats.dead_letters == len(bad) and w.stats.db_errors == 0
+
+
+def test_sqlite_with_mqtt311_plain_subscription(tel_sqlite: Telemetry, mosquitto: Mosquitto,
+                                                run_worker) -> None:  # type: ignore[no-untyped-def]
+    """The demo's path: SQLite, MQTT 3.1.1 (amqtt has no MQTT 5), executemany."""
+    tel = tel_sqlite
+    tel.add("valve-1", role=__import__("server.models", fromlist=["DeviceRole"]).DeviceRole.valve)
+    w = run_worker(tel.engine, mosquitto, mqtt5=False)
+    assert w.topics() == ["nongso/v1/+/telemetry", "nongso/v1/+/status", "nongso/v1/+/ack"]
+    for name in ("valve event: opened by lease 123", "valve periodic reading with zone probe"):
+        mosquitto_pub(mosquitto.port, "nongso/v1/valve-1/telemetry", _golden("telemetry", name))
+        mosquitto_pub(mosquitto.port, "nongso/v1/valve-1/telemetry", _golden("telemetry", name))
+    mosquitto_pub(mosquitto.port, "nongso/v1/valve-1/ack", _golden("ack", "lease done"))
+    wait_for(lambda: tel.scalar("select count(*) from device_acks") == 1, what="ack")
+    wait_for(lambda: tel.scalar("select received from device_states") == 2, what="readings")
+    assert tel.scalar("select count(*) from readings") == 2
+    ev = tel.rows("select vs, fl, pc, extra from readings where seq = 88")[0]
+    assert (ev.vs, ev.fl, ev.pc) == (1, 0, 0)
+    assert json.loads(ev.extra) == {"ev": "open", "why": "cmd", "cmd": 123}
+    assert tel.scalar("select vs from device_states") == 1  # the newer reading (seq 89)
+    assert tel.scalar("select res from device_acks") == "done"
