@@ -1,9 +1,138 @@
-"""This package's part of the demo world (idempotent)."""
+"""This package's part of the demo world (idempotent).
+
+- The lychee co-op's "Vải thiều Thanh Hà" (GTIN 8930000000019), carried through the
+  1489/QĐ-TTg workflow in autumn 2025 and certified 4★ by the Hải Phòng council.
+- The carrot co-op's "Cà rốt Đức Chính" (GTIN 8930000000026), submitted and pre-checked,
+  now with the province council (one member's sheet in).
+
+The demo GTINs are body ``893000000001``/``893000000002`` + GS1 check digit, the same
+ones the traceability seed uses for the co-ops' products. Every step goes through
+:mod:`.workflow` and :mod:`.certs`, so the history is recorded as it would be.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import date
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 
-__all__ = ["seed_demo"]
+from ocop.criteria import get_criteria_set
+from ocop.scoring import score_assessment
+from qr.gs1 import check_digit
+from server.deps import Principal
+from server.models import Membership, Organisation, Role, User
+from server.models.ocop import OcopProduct, OcopProductCreate
+from server.ocop_workflow import certs, workflow
+from server.ocop_workflow.products import register_product
+from server.security import hash_password
+
+__all__ = ["seed_demo", "LYCHEE_GTIN", "CARROT_GTIN", "demo_sheet"]
+
+log = logging.getLogger(__name__)
+
+LYCHEE_GTIN = "893000000001" + str(check_digit("893000000001"))  # 8930000000019
+CARROT_GTIN = "893000000002" + str(check_digit("893000000002"))  # 8930000000026
+_LYCHEE_ORG = "Hợp tác xã Vải thiều Thanh Hà"
+_CARROT_ORG = "Hợp tác xã Cà rốt Đức Chính"
+_COUNCIL = "Hội đồng OCOP thành phố Hải Phòng"
+_EVALUATOR = "chuyengia@ocop-haiphong.vn"
+_EVALUATOR_2 = ("chuyengia2@ocop-haiphong.vn", "Hoàng Văn Nam")
+_KEY = "qd148-2023/fresh-produce"
+
+
+def demo_sheet(stars: int, lower_first: int = 0) -> dict[str, str]:
+    """A plausible sheet rated ``stars``: the best options, lowered where no requirement
+    holds until the total falls into the band. ``lower_first`` varies members' sheets."""
+    crit = get_criteria_set(_KEY)
+    out = {c.code: max(c.options, key=lambda o: o.points).code for c in crit.criteria}
+    if stars == 5:
+        return out
+    top = {4: 90.0, 3: 70.0}[stars]
+    order = sorted(crit.criteria, key=lambda c: -c.max_points)
+    order = order[lower_first:] + order[:lower_first]
+    for c in order:
+        need = c.required_points(stars) or 0.0
+        out[c.code] = min((o for o in c.options if o.points >= need), key=lambda o: o.points).code
+        if score_assessment(_KEY, out).total < top:
+            break
+    return out
+
+
+def _principal(s: Session, login: str) -> Principal | None:
+    user = s.exec(select(User).where(User.login == login)).first()
+    if user is None:
+        return None
+    rows = s.exec(select(Membership).where(Membership.user_id == user.id)).all()
+    return Principal(user, {m.organisation_id: m.role for m in rows})
+
+
+def _second_evaluator(s: Session, council: Organisation) -> Principal:
+    login, name = _EVALUATOR_2
+    found = _principal(s, login)
+    if found is not None:
+        return found
+    # A council needs two sheets. This member gets a random password nobody is shown;
+    # reset it with ``nongso users set-password`` to log in as them.
+    user = User(login=login, full_name=name, password_hash=hash_password(secrets.token_urlsafe()))
+    s.add(user)
+    s.flush()
+    assert user.id is not None and council.id is not None
+    s.add(Membership(user_id=user.id, organisation_id=council.id, role=Role.evaluator))
+    s.flush()
+    return Principal(user, {council.id: Role.evaluator})
+
+
+def _product(s: Session, org: Organisation, admin: Principal, name: str, gtin: str,
+             description: str) -> OcopProduct | None:
+    if s.exec(select(OcopProduct).where(OcopProduct.organisation_id == org.id,
+                                        OcopProduct.name == name)).first():
+        return None
+    assert org.id is not None
+    return register_product(s, admin, OcopProductCreate(
+        organisation_id=org.id, name=name, subgroup="fresh-produce", gtin=gtin,
+        description=description))
 
 
 def seed_demo(engine: Engine) -> None:
     """Add this package's demo data if missing."""
+    with Session(engine, expire_on_commit=False) as s:
+        orgs = {o.name: o for o in s.exec(select(Organisation)).all()}
+        lychee, carrot, council = (orgs.get(n) for n in (_LYCHEE_ORG, _CARROT_ORG, _COUNCIL))
+        ev1 = _principal(s, _EVALUATOR)
+        if lychee is None or carrot is None or council is None or ev1 is None:
+            log.warning("OCOP demo: base world missing; nothing seeded")
+            return
+        ev2 = _second_evaluator(s, council)
+        lychee_admin = _principal(s, "quantri@htx-vaithanhha.vn")
+        carrot_admin = _principal(s, "quantri@htx-carotducchinh.vn")
+        assert lychee_admin is not None and carrot_admin is not None
+        product = _product(s, lychee, lychee_admin, "Vải thiều Thanh Hà", LYCHEE_GTIN,
+                           "Vải thiều tươi Thanh Hà, chỉ dẫn địa lý từ năm 2007; chín chính "
+                           "vụ từ đầu tháng 6, thu hái và đóng hộp trong ngày.")
+        if product is not None:
+            opened, submitted, issued = date(2025, 8, 20), date(2025, 9, 5), date(2025, 10, 20)
+            d = workflow.open_dossier(s, lychee_admin, product, lychee, opened)
+            workflow.save_self_assessment(s, lychee_admin, d, lychee, demo_sheet(4))
+            workflow.submit(s, lychee_admin, d, lychee, submitted)
+            workflow.precheck(s, ev1, d, lychee, True, True, True,
+                              "Vải trồng tại xã; lao động là xã viên địa phương.")
+            workflow.record_scores(s, ev1, d, lychee, demo_sheet(4))
+            workflow.record_scores(s, ev2, d, lychee, demo_sheet(4, lower_first=3))
+            workflow.close_council(s, ev1, d, lychee)
+            certs.certify(s, ev1, d, product, lychee, issued, number="31/2025/OCOP-0042")
+            log.info("OCOP demo: %s certified", product.name)
+        product = _product(s, carrot, carrot_admin, "Cà rốt Đức Chính", CARROT_GTIN,
+                           "Cà rốt tươi Đức Chính (Cẩm Giàng), nhãn hiệu tập thể; gieo "
+                           "tháng 9–10, thu hoạch từ giữa tháng 1 đến tháng 4.")
+        if product is not None:
+            today = date.today()
+            d = workflow.open_dossier(s, carrot_admin, product, carrot, today)
+            workflow.save_self_assessment(s, carrot_admin, d, carrot, demo_sheet(4, 1))
+            workflow.submit(s, carrot_admin, d, carrot, today)
+            workflow.precheck(s, ev1, d, carrot, True, True, True)
+            workflow.record_scores(s, ev1, d, carrot, demo_sheet(3))
+            log.info("OCOP demo: %s under evaluation", product.name)
+        s.commit()

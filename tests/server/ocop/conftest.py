@@ -75,7 +75,7 @@ class OcopWorld:
                 name: str = "Vải thiều Thanh Hà") -> int:
         r = self.client.post("/api/v1/ocop/products", headers=self.h(f"{org}_admin"), json={
             "organisation_id": self.w.orgs[org], "name": name, "subgroup": "fresh-produce",
-            "gtin": gtin, "commune_code": "10741"})
+            "gtin": gtin})
         assert r.status_code == 201, r.text
         return int(r.json()["id"])
 
