@@ -34,6 +34,7 @@ def register_product(session: Session, who: Principal, body: OcopProductCreate) 
             OcopProduct.gtin == body.gtin)).first():
         raise Conflict(f"Mã GTIN {body.gtin} đã gắn với một sản phẩm OCOP khác.")
     sub = Subgroup(body.subgroup)
+    assert org.id is not None
     product = OcopProduct(organisation_id=org.id, name=name, subgroup=sub.value,
                           product_group=sub.group.value, description=body.description,
                           gtin=body.gtin, commune_code=body.commune_code or org.commune_code)

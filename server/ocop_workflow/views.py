@@ -121,7 +121,7 @@ def visible_products(session: Session, who: Principal) -> list[tuple[OcopProduct
             .order_by(col(OcopProduct.id)))
     if not who.is_admin:
         provinces = evaluator_provinces(session, who)
-        cond = col(Organisation.id).in_(who.org_ids())
+        cond: Any = col(Organisation.id).in_(who.org_ids())
         if provinces:
             cond = cond | col(Organisation.province_code).in_(provinces)
         stmt = stmt.where(cond)

@@ -154,6 +154,7 @@ def open_dossier(session: Session, who: Principal, product: OcopProduct, org: Or
     dossier = OcopDossier(product_id=product.id, criteria_set=criteria.key, created_by=who.id)
     session.add(dossier)
     session.flush()
+    assert dossier.id is not None
     session.add(OcopEvent(dossier_id=dossier.id, step="open", from_status=None,
                           to_status=S.draft.value, actor_id=who.id))
     return dossier

@@ -57,7 +57,7 @@ class OcopWorld:
 
     def h(self, login: str) -> dict[str, str]:
         if login not in self.tokens:
-            settings = self.w.client.app.state.settings
+            settings = self.w.client.app.state.settings  # type: ignore[attr-defined]
             self.tokens[login] = issue_token(settings.secret_key, self.w.users[login], 0, 3600)
         return {"Authorization": f"Bearer {self.tokens[login]}"}
 
@@ -146,10 +146,10 @@ def add_councils(w: World) -> None:
             for org_key, role in memberships:
                 s.add(m.Membership(user_id=u.id, organisation_id=w.orgs[org_key], role=role))
         for key in ("lychee", "carrot"):
-            org = s.get(m.Organisation, w.orgs[key])
-            assert org is not None
-            org.commune_code = "10741" if key == "lychee" else "10573"
-            s.add(org)
+            coop = s.get(m.Organisation, w.orgs[key])
+            assert coop is not None
+            coop.commune_code = "10741" if key == "lychee" else "10573"
+            s.add(coop)
         s.commit()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ocop.scoring import certificate_expiry, reminder_dates
 from server.models.ocop import OcopCertificate, OcopNotification
@@ -92,7 +92,7 @@ def test_reminders_90_and_30_days_before_expiry_fire_once(ow: OcopWorld) -> None
     def expiry_notes() -> list[str]:
         with Session(ow.w.engine) as s:
             return [n.kind for n in s.exec(select(OcopNotification)
-                                           .order_by(OcopNotification.id)).all()
+                                           .order_by(col(OcopNotification.id))).all()
                     if n.kind.startswith("certificate_expiry")]
 
     with Session(ow.w.engine) as s:
@@ -142,3 +142,16 @@ def test_no_reminder_for_revoked_or_renewed_certificates(ow: OcopWorld) -> None:
     with Session(ow.w.engine) as s:
         got = due_reminders(s, d30 + timedelta(days=3))
         assert [(n.kind, n.certificate_id) for n in got] == [("certificate_expiry_30", c2["id"])]
+
+
+def test_workflow_catalogue_and_revocation_on_postgresql(pg_ow: OcopWorld) -> None:
+    ow = pg_ow
+    pid, did, cert = ow.certified(stars=4)
+    assert [e["product_id"] for e in ow.client.get("/api/v1/ocop/catalogue").json()] == [pid]
+    with Session(ow.w.engine) as s:
+        assert current_stars(s, LYCHEE_GTIN, date.today()) == 4
+    ow.post(f"/api/v1/ocop/certificates/{cert['id']}/revoke", "ev1", {"reason": "Thu hồi"})
+    assert ow.client.get("/api/v1/ocop/catalogue").json() == []
+    with Session(ow.w.engine) as s:
+        assert current_stars(s, LYCHEE_GTIN, date.today()) is None
+        assert due_reminders(s, date.today()) == []

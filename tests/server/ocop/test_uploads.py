@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
+from typing import Any
 
-import pytest
 
 from server.models.ocop import OcopDocument
 from server.ocop_workflow import uploads
@@ -27,7 +27,7 @@ def _files(ow: OcopWorld) -> list[Path]:
 
 
 def _up(ow: OcopWorld, did: int, name: str, data: bytes, login: str = "lychee_admin",
-        kind: str = "test_report") -> object:
+        kind: str = "test_report") -> Any:
     return ow.client.post(f"/api/v1/ocop/dossiers/{did}/documents", headers=ow.h(login),
                           data={"kind": kind}, files={"file": (name, io.BytesIO(data))})
 
@@ -73,7 +73,7 @@ def test_wrong_type_refused_and_nothing_written(ow: OcopWorld) -> None:
     assert ow.count(OcopDocument) == 0 and _files(ow) == []
 
 
-def test_oversize_refused(ow: OcopWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_oversize_refused(ow: OcopWorld) -> None:
     did = ow.dossier(ow.product())
     big = PDF + b"0" * (uploads.MAX_BYTES - len(PDF) + 1)
     r = _up(ow, did, "big.pdf", big)
