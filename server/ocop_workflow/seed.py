@@ -27,7 +27,6 @@ from server.models import Membership, Organisation, Role, User
 from server.models.ocop import OcopProduct, OcopProductCreate
 from server.ocop_workflow import certs, workflow
 from server.ocop_workflow.products import register_product
-from server.security import hash_password
 
 __all__ = ["seed_demo", "LYCHEE_GTIN", "CARROT_GTIN", "demo_sheet"]
 
@@ -74,9 +73,10 @@ def _second_evaluator(s: Session, council: Organisation) -> Principal:
     found = _principal(s, login)
     if found is not None:
         return found
-    # A council needs two sheets. This member gets a random password nobody is shown;
-    # reset it with ``nongso users set-password`` to log in as them.
-    user = User(login=login, full_name=name, password_hash=hash_password(secrets.token_urlsafe()))
+    # A council needs two sheets. This member has no usable password (the marker is not an
+    # argon2 hash, so every login fails); set one with ``nongso users set-password``.
+    user = User(login=login, full_name=name,
+                password_hash=f"!disabled:{secrets.token_hex(8)}")
     s.add(user)
     s.flush()
     assert user.id is not None and council.id is not None

@@ -258,6 +258,9 @@ def record_scores(session: Session, who: Principal, dossier: OcopDossier, org: O
         result = score_assessment(dossier.criteria_set, answers)
     except OcopError as exc:
         raise Invalid(f"Phiếu chấm không hợp lệ: {exc}") from None
+    if not result.complete:
+        raise Invalid(f"Phiếu chấm của hội đồng phải chấm đủ mọi tiêu chí (còn thiếu "
+                      f"{len(result.unanswered)}).")
     assert dossier.id is not None and dossier.level is not None
     session.exec(delete(OcopCouncilScore).where(
         col(OcopCouncilScore.dossier_id) == dossier.id,

@@ -144,10 +144,15 @@ def test_failed_precheck_and_low_score_reject(ow: OcopWorld) -> None:
     # a new dossier can be opened after a rejection; a 2-star council result rejects
     did2 = ow.dossier(pid)
     ow.to_council(did2)
-    low = {k: v for k, v in list(answers_for(3).items())[:8]}
+    partial = {k: v for k, v in list(answers_for(3).items())[:8]}
+    r = ow.client.put(f"/api/v1/ocop/dossiers/{did2}/scores", headers=ow.h("ev1"),
+                      json={"answers": partial})
+    assert r.status_code == 422 and "đủ mọi tiêu chí" in r.json()["detail"]
+    low = {code: 0 for code in answers_for(3)}  # council members may give points directly
     for ev in ("ev1", "ev2"):
-        ow.client.put(f"/api/v1/ocop/dossiers/{did2}/scores", headers=ow.h(ev),
-                      json={"answers": low})
+        r = ow.client.put(f"/api/v1/ocop/dossiers/{did2}/scores", headers=ow.h(ev),
+                          json={"answers": low})
+        assert r.status_code == 200, r.text
     r = ow.post(f"/api/v1/ocop/dossiers/{did2}/close", "ev2")
     assert r.json()["status"] == "rejected" and r.json()["result_stars"] < 3
 
