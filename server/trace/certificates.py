@@ -13,6 +13,7 @@ import os
 import secrets
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session, col, or_, select
 
@@ -121,9 +122,9 @@ def certificates_for_lot(session: Session, lot_id: int, *, on: date | None = Non
 
         zone = session.get(Zone, lot.zone_id)
         farm_id = zone.farm_id if zone else None
-    conds = [col(Certificate.lot_id) == lot_id,
-             (Certificate.subject == CertificateSubject.organisation)
-             & (Certificate.organisation_id == lot.organisation_id)]
+    conds: list[Any] = [col(Certificate.lot_id) == lot_id,
+                        (col(Certificate.subject) == CertificateSubject.organisation)
+                        & (col(Certificate.organisation_id) == lot.organisation_id)]
     if farm_id is not None:
         conds.append(col(Certificate.farm_id) == farm_id)
     rows = list(session.exec(select(Certificate).where(or_(*conds)).order_by(

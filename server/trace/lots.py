@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -97,7 +98,7 @@ def content_hash(event: dict[str, Any]) -> str:
 
 
 def store_event(session: Session, org_id: int, event: dict[str, Any],
-                links: list[tuple[int, LotLinkRole, float | None]], *, source: str = "local",
+                links: Sequence[tuple[int, LotLinkRole, float | None]], *, source: str = "local",
                 user_id: int | None = None, context: Any = None) -> tuple[TraceEvent, bool]:
     """Store one EPCIS event (adding its hash ``eventID`` if it has none) and its lot links.
 

@@ -29,7 +29,7 @@ MIN_REASON = 10
 def open_flags(session: Session, lot_id: int) -> list[LotFlag]:
     """Flags of the lot that no inspector has overridden."""
     stmt = (select(LotFlag).where(LotFlag.lot_id == lot_id)
-            .where(col(LotFlag.overridden_at).is_(None)).order_by(LotFlag.id))
+            .where(col(LotFlag.overridden_at).is_(None)).order_by(col(LotFlag.id)))
     return list(session.exec(stmt).all())
 
 
