@@ -104,6 +104,11 @@ def test_evaluator_scores_side_by_side(ow: OcopWorld) -> None:
     assert r.status_code == 303
     page = ow.client.get(f"/ocop/dossiers/{did}").text
     assert "Đạt, chờ cấp giấy chứng nhận" in page and "Cấp giấy chứng nhận 4 sao" in page
+    r = ow.client.post(f"/ocop/dossiers/{did}/step", data={"csrf": csrf, "step": "certify"},
+                       follow_redirects=False)
+    assert r.status_code == 303
+    manage = ow.client.get("/ocop/manage").text
+    assert "Thu hồi giấy chứng nhận" in manage and "Đăng ký sản phẩm OCOP" not in manage
     # another province's evaluator gets the Vietnamese refusal page
     _login(ow, "ev_hn")
     r = ow.client.get(f"/ocop/dossiers/{did}/score", headers=HTML)
