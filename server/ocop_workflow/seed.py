@@ -1,11 +1,11 @@
 """This package's part of the demo world (idempotent).
 
-- The lychee co-op's "Vải thiều Thanh Hà" (GTIN 8930000000019), carried through the
+- The lychee co-op's "Vải thiều Thanh Hà" (GTIN 8930000001016), carried through the
   1489/QĐ-TTg workflow in autumn 2025 and certified 4★ by the Hải Phòng council.
-- The carrot co-op's "Cà rốt Đức Chính" (GTIN 8930000000026), submitted and pre-checked,
+- The carrot co-op's "Cà rốt Đức Chính" (GTIN 8930000001023), submitted and pre-checked,
   now with the province council (one member's sheet in).
 
-The demo GTINs are body ``893000000001``/``893000000002`` + GS1 check digit, the same
+The demo GTINs are body ``893000000101``/``893000000102`` + GS1 check digit, the same
 ones the traceability seed uses for the co-ops' products. Every step goes through
 :mod:`.workflow` and :mod:`.certs`, so the history is recorded as it would be.
 """
@@ -32,8 +32,10 @@ __all__ = ["seed_demo", "LYCHEE_GTIN", "CARROT_GTIN", "demo_sheet"]
 
 log = logging.getLogger(__name__)
 
-LYCHEE_GTIN = "893000000001" + str(check_digit("893000000001"))  # 8930000000019
-CARROT_GTIN = "893000000002" + str(check_digit("893000000002"))  # 8930000000026
+# The same products as the traceability demo (server/trace/seed.py), so that the
+# consumer page of a demo stamp shows the OCOP stars.
+LYCHEE_GTIN = "893000000101" + str(check_digit("893000000101"))  # 8930000001016
+CARROT_GTIN = "893000000102" + str(check_digit("893000000102"))  # 8930000001023
 _LYCHEE_ORG = "Hợp tác xã Vải thiều Thanh Hà"
 _CARROT_ORG = "Hợp tác xã Cà rốt Đức Chính"
 _COUNCIL = "Hội đồng OCOP thành phố Hải Phòng"

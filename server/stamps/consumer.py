@@ -15,7 +15,14 @@ from server.ocop_workflow.catalogue import current_stars
 from server.trace import certificates as trace_certs
 from server.trace import diary, lots
 
-__all__ = ["ConsumerView", "build_view", "CROP_VI", "GI_THANH_HA"]
+__all__ = ["ConsumerView", "build_view", "cached_view", "CROP_VI", "GI_THANH_HA",
+           "VIEW_TTL_S"]
+
+#: How long the lot part of a consumer page (origin, diary, journey, certificates, stars)
+#: is reused between scans of the lot's stamps. Recall and the stamp's own state are read
+#: on every scan.
+VIEW_TTL_S = 30.0
+_cache: dict[int, tuple[float, "ConsumerView"]] = {}
 
 CROP_VI = {"lychee": ("Vải thiều", "Lychee"), "carrot": ("Cà rốt", "Carrot")}
 GI_THANH_HA = ("Chỉ dẫn địa lý “Thanh Hà” cho quả vải thiều (bảo hộ từ năm 2007)",
@@ -83,3 +90,22 @@ def build_view(session: Session, lot: Lot, product: Product, stamp: Stamp | None
         gi=GI_THANH_HA if _thanh_ha(product, farm, org) else None,
         crop=CROP_VI.get(product.crop or "", (product.name, product.name)))
     return view
+
+
+def cached_view(session: Session, lot: Lot, product: Product, stamp: Stamp) -> ConsumerView:
+    """:func:`build_view` with the lot part reused for :data:`VIEW_TTL_S` seconds."""
+    import dataclasses
+    import time
+
+    assert lot.id is not None
+    now = time.monotonic()
+    hit = _cache.get(lot.id)
+    if hit is None or hit[0] < now:
+        view = build_view(session, lot, product, None)
+        if len(_cache) > 5000:
+            _cache.clear()
+        _cache[lot.id] = (now + VIEW_TTL_S, view)
+    else:
+        view = hit[1]
+    recall = session.exec(select(LotRecall).where(LotRecall.lot_id == lot.id)).first()
+    return dataclasses.replace(view, stamp=stamp, recall=recall)

@@ -15,14 +15,14 @@ from urllib.parse import unquote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from qr import serial as qserial
 from qr.errors import GS1Error
 from qr.gs1 import digital_link, parse_digital_link
 from server.deps import SessionDep, SettingsDep
 from server.models.stamps import Stamp
-from server.models.trace import Product
+from server.models.trace import Lot, Product
 from server.pages import templates
 from server.stamps import clone, consumer, links
 from server.stamps.keys import app_keyring, pin_matches
@@ -117,14 +117,17 @@ def resolve(request: Request, rest: str, session: SessionDep, settings: Settings
     return _consumer_page(request, session, settings, gtin, lot_code, serial, anchor, link_header)
 
 
-def _find(session: Session, gtin: str, lot_code: str, serial: str):  # type: ignore[no-untyped-def]
-    lot = lots.find_lot(session, gtin, lot_code)
-    if lot is None:
+def _find(session: Session, gtin: str, lot_code: str,
+          serial: str) -> tuple[Lot, Product, Stamp] | None:
+    """One indexed query: the stamp by serial, with its lot and product, if they match."""
+    row = session.exec(
+        select(Stamp, Lot, Product).join(Lot, col(Lot.id) == Stamp.lot_id)
+        .join(Product, col(Product.id) == Lot.product_id).where(Stamp.serial == serial)).first()
+    if row is None:
         return None
-    stamp = session.exec(select(Stamp).where(Stamp.serial == serial)).first()
-    if stamp is None or stamp.lot_id != lot.id:
+    stamp, lot, product = row
+    if lot.code != lot_code or product.gtin != gtin:
         return None
-    product = session.get(Product, lot.product_id)
     return lot, product, stamp
 
 
@@ -142,7 +145,7 @@ def _consumer_page(request: Request, session: Session, settings: Any, gtin: str,
         place = clone.coarse_place(ip, settings.secret_key[:16], lat, lon)
         if not (place.startswith("geo:") and clone.refine_place(session, stamp, place)):
             stamp = clone.record_scan(session, stamp, place)
-    view = consumer.build_view(session, lot, product, stamp)
+    view = consumer.cached_view(session, lot, product, stamp)
     lang = _lang(request)
     resp = templates.TemplateResponse(
         request, "stamp_consumer.html",

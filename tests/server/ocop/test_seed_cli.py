@@ -20,7 +20,7 @@ from server.seed import seed_demo
 
 
 def test_demo_seed_is_idempotent_and_matches_the_story(sqlite_url: str) -> None:
-    assert (ocop_seed.LYCHEE_GTIN, ocop_seed.CARROT_GTIN) == ("8930000000019", "8930000000026")
+    assert (ocop_seed.LYCHEE_GTIN, ocop_seed.CARROT_GTIN) == ("8930000001016", "8930000001023")
     assert gtin_is_valid(ocop_seed.LYCHEE_GTIN) and gtin_is_valid(ocop_seed.CARROT_GTIN)
     upgrade(sqlite_url)
     engine = make_engine(sqlite_url)
@@ -32,9 +32,9 @@ def test_demo_seed_is_idempotent_and_matches_the_story(sqlite_url: str) -> None:
     with Session(engine) as s:
         assert [len(s.exec(select(t)).all())
                 for t in (OcopProduct, OcopDossier, OcopCertificate, OcopEvent)] == counts
-        assert current_stars(s, "8930000000019", date.today()) == 4
-        assert current_stars(s, "8930000000026", date.today()) is None
-        carrot = s.exec(select(OcopProduct).where(OcopProduct.gtin == "08930000000026")).one()
+        assert current_stars(s, "8930000001016", date.today()) == 4
+        assert current_stars(s, "8930000001023", date.today()) is None
+        carrot = s.exec(select(OcopProduct).where(OcopProduct.gtin == "08930000001023")).one()
         d = s.exec(select(OcopDossier).where(OcopDossier.product_id == carrot.id)).one()
         assert (d.status.value, d.level) == ("council", "province")
         cert = s.exec(select(OcopCertificate)).one()
@@ -59,3 +59,11 @@ def test_cli_reminders_and_certificates(sqlite_url: str, tmp_path: Path,
     r = runner.invoke(cli, ["ocop", "reminders", "--today", "2028-07-22"])
     assert "0 reminder(s)" in r.output
     assert runner.invoke(cli, ["ocop", "reminders", "--today", "22/07/2028"]).exit_code != 0
+
+
+def test_demo_stamp_product_carries_the_ocop_stars(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The traceability demo's lychee product is the OCOP-certified one: same GTIN."""
+    from server.trace.seed import DEMO_GTINS
+
+    assert ocop_seed.LYCHEE_GTIN == DEMO_GTINS["lychee"]
+    assert ocop_seed.CARROT_GTIN == DEMO_GTINS["carrot"]
