@@ -26,6 +26,7 @@ def _register_packages() -> None:
 
     for mod in (telemetry_cli, trace_cli, ocop_cli, stamps_cli):
         mod.register(app)
+    __import__("server.simcli", fromlist=["register"]).register(app)  # nongso simulate
 
 
 _register_packages()

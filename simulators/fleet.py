@@ -280,6 +280,7 @@ class Fleet:
                 n.valve._apply()
             elif k == "battery_flat" and isinstance(n, SensorSim):
                 n.battery.flat = on
+                n.battery.seen_flat = False
                 if not on:
                     n.battery.mv = 4150.0  # a fresh cell
                     if n.revived is not None:

@@ -355,10 +355,17 @@ class SimProbe:
             raw = min(65534, max(1, raw + int(self.rng.gauss(0, 6000))))
         return raw
 
+    _at = -1.0
+    _theta = 0.0
+    _temp = 0.0
+
     def _read(self) -> int:
         t = self.simtime.utc()
-        theta = self.zone.advance(t)
-        return int(self.model.raw(theta, self.weather.soil_temp_c(t), self.rng))
+        if t - self._at > 1.0:  # soil state changes slowly: one evaluation per second
+            self._at = t
+            self._theta = self.zone.advance(t)
+            self._temp = self.weather.soil_temp_c(t)
+        return int(self.model.raw(self._theta, self._temp, self.rng))
 
 
 class SimThermometer:
@@ -393,11 +400,15 @@ class SimBattery:
         self.mv -= awake_ms / 3_600_000 * 120 / 2500 * 600
 
     def read_mv(self) -> int:
-        v = 3000.0 if self.flat else self.mv
-        return int(v + self.rng.gauss(0, 4))
+        if self.flat:
+            self.seen_flat = True  # the node gets one last reading out, then browns out
+            return int(3000 + self.rng.gauss(0, 4))
+        return int(self.mv + self.rng.gauss(0, 4))
+
+    seen_flat = False
 
     def dead(self) -> bool:
-        return self.flat or self.mv < self.BROWNOUT_MV
+        return (self.flat and self.seen_flat) or self.mv < self.BROWNOUT_MV
 
 
 class SimFlow:
