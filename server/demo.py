@@ -32,7 +32,8 @@ def _port_free(host: str, port: int) -> bool:
     return True
 
 
-def _print_banner(base: str, mqtt_url: str, users: list[DemoUser], db_url: str) -> None:
+def _print_banner(base: str, mqtt_url: str, users: list[DemoUser], db_url: str,
+                  ingest: str = "") -> None:
     out = sys.stdout
     out.write("\n nongso demo is running — Ctrl-C stops every part\n\n")
     out.write(f"  Farmer page (trang nông dân):  {base}/farm\n")
@@ -40,6 +41,8 @@ def _print_banner(base: str, mqtt_url: str, users: list[DemoUser], db_url: str) 
     out.write(f"  API docs:                      {base}/docs\n")
     out.write(f"  Health:                        {base}/healthz\n")
     out.write(f"  MQTT broker:                   {mqtt_url}\n")
+    if ingest:
+        out.write(f"  Ingest worker:                 {ingest}\n")
     out.write(f"  Database:                      {db_url}\n\n")
     out.write("  Demo users (passwords are shown only once, when first created):\n")
     for u in users:
@@ -66,6 +69,10 @@ async def _serve(host: str, port: int, devices: int) -> int:
         broker = EmbeddedBroker()
         await broker.start()
         mqtt_url = broker.url
+    from server.telemetry.ingest import start_in_thread
+
+    # amqtt speaks MQTT 3.1.1 only: one worker, plain subscription
+    ingest, ingest_stop = start_in_thread(engine, mqtt_url, mqtt5=broker is None)
     app = create_app(settings, engine)
     app.state.mqtt_url = mqtt_url
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
@@ -78,9 +85,12 @@ async def _serve(host: str, port: int, devices: int) -> int:
             await asyncio.sleep(0.05)
         if server.started:
             _print_banner(settings.public_base_url, mqtt_url, users,
-                          settings.sqlalchemy_url.split("@")[-1])
+                          settings.sqlalchemy_url.split("@")[-1],
+                          " ".join(ingest.topics()) + (" (connected)" if ingest.stats.connected
+                                                       else " (connecting)"))
         await task
     finally:
+        ingest_stop.set()
         if broker is not None:
             await broker.stop()
         engine.dispose()

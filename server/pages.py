@@ -95,8 +95,10 @@ def _zones_for(session: SessionDep, org_ids: list[int] | None) -> list[dict[str,
     out = []
     for zone, farm in session.exec(stmt).all():
         devices = session.exec(select(Device).where(Device.zone_id == zone.id)).all()
+        from server.telemetry.queries import zone_summary
+
         out.append({"zone": zone, "farm": farm, "crop_vi": CROP_NAMES_VI.get(zone.crop, zone.crop),
-                    "devices": devices})
+                    "devices": devices, "latest": zone_summary(session, devices)})
     return out
 
 

@@ -252,3 +252,13 @@ class IngestWorker:
                     log.info("ingest: %s", self.stats.line())
         finally:
             self.stop()
+
+
+def start_in_thread(engine: Engine, mqtt_url: str, mqtt5: bool,
+                    client_id: str = "nongso-ingest-demo") -> tuple[IngestWorker, threading.Event]:
+    """Run a worker in a daemon thread (``nongso demo``); set the event to stop it."""
+    worker = IngestWorker(engine, IngestConfig(mqtt_url=mqtt_url, client_id=client_id,
+                                               mqtt5=mqtt5))
+    stop = threading.Event()
+    threading.Thread(target=worker.run, args=(stop,), name="ingest", daemon=True).start()
+    return worker, stop

@@ -159,3 +159,33 @@ def sequence_gaps(session: Session, device_id: int, limit: int = 100) -> list[di
         "FROM reading_seqs WHERE device_id = :d) s WHERE nxt > seq + 1 ORDER BY seq LIMIT :n"),
         {"d": device_id, "n": limit}).all()
     return [{"from": int(a), "to": int(b), "count": int(b) - int(a) + 1} for a, b in rows]
+
+
+def _age_vi(seconds: float) -> str:
+    if seconds < 90:
+        return "vừa xong"
+    if seconds < 5400:
+        return f"{round(seconds / 60)} phút trước"
+    if seconds < 2 * 86400:
+        return f"{round(seconds / 3600)} giờ trước"
+    return f"{round(seconds / 86400)} ngày trước"
+
+
+def zone_summary(session: Session, devices: list[Device] | Any) -> dict[str, Any] | None:
+    """Latest soil moisture of a zone's devices and its age, for the farmer page."""
+    ids = [d.id for d in devices]
+    if not ids:
+        return None
+    states = [session.get(DeviceState, i) for i in ids]
+    moist = [s for s in states if s is not None and s.m_at is not None and s.m is not None]
+    seen = [_utc(s.last_seen_at) for s in states if s is not None and s.last_seen_at]
+    if not moist and not seen:
+        return None
+    now = datetime.now(timezone.utc)
+    out: dict[str, Any] = {"moisture_pct": None, "moisture_age": None,
+                           "last_seen_at": max(seen) if seen else None}
+    if moist:
+        best = max(moist, key=lambda s: _utc(s.m_at))  # type: ignore[arg-type]
+        out["moisture_pct"] = best.m
+        out["moisture_age"] = _age_vi((now - _utc(best.m_at)).total_seconds())  # type: ignore[arg-type]
+    return out

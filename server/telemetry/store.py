@@ -22,7 +22,6 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
-from server.models import Device, DeviceStatus
 from server.models.telemetry import READING_METRICS, DeadLetter, DeviceAck, DeviceState
 
 __all__ = ["ReadingRow", "StateDelta", "Batch", "WriteResult", "Store"]
@@ -32,7 +31,6 @@ log = logging.getLogger(__name__)
 COLUMNS = ("device_id", "time", "seq", "zone_id", "time_known", "received_at",
            *READING_METRICS, "extra")
 _STATE = DeviceState.__table__  # type: ignore[attr-defined]
-_DEVICES = Device.__table__  # type: ignore[attr-defined]
 #: ``devices.last_seen_at`` is refreshed at most this often (the state row has the truth).
 _DEVICE_TOUCH = timedelta(seconds=60)
 
@@ -110,6 +108,8 @@ class Store:
         self._months: set[tuple[int, int]] = set()
         self._partitioned: bool | None = None
         self._upsert = self._state_upsert()
+        self._touched: dict[int, datetime] = {}
+        self._pending_touch: dict[int, datetime] = {}
 
     # ---- latest state ----------------------------------------------------------------
     def _greatest(self, a: Any, b: Any) -> Any:
@@ -245,6 +245,7 @@ class Store:
         for r in batch.readings:
             unique.setdefault((r.device_id, r.seq), r)
         rows = list(unique.values())
+        self._pending_touch = {}
         with self.engine.begin() as conn:
             new_keys: set[tuple[int, int]] = set()
             if rows:
@@ -256,19 +257,26 @@ class Store:
                 conn.execute(sa.insert(DeviceAck.__table__), batch.acks)  # type: ignore[attr-defined]
             if batch.dead:
                 conn.execute(sa.insert(DeadLetter.__table__), batch.dead)  # type: ignore[attr-defined]
+        self._touched.update(self._pending_touch)
+        self._pending_touch = {}
         return WriteResult(len(new_keys), len(batch.readings) - len(new_keys))
 
     def _touch_devices(self, conn: Connection, batch: Batch) -> None:
-        c = _DEVICES.c
+        """Mark devices active / refresh ``last_seen_at`` (at most once a minute each)."""
+        todo = []
         for dev in sorted(batch.states):
             d = batch.states[dev]
-            values: dict[str, Any] = {"last_seen_at": d.last_seen_at,
-                                      "status": DeviceStatus.active}
-            if d.fw:
-                values["firmware_version"] = d.fw
-            cond = [c.id == dev, c.status != DeviceStatus.revoked]
-            stale = sa.or_(c.last_seen_at.is_(None), c.last_seen_at < d.last_seen_at - _DEVICE_TOUCH,
-                           c.status == DeviceStatus.pending)
-            if d.fw:
-                stale = sa.or_(stale, c.firmware_version.is_(None), c.firmware_version != d.fw)
-            conn.execute(sa.update(_DEVICES).where(*cond, stale).values(**values))
+            last = self._touched.get(dev)
+            if d.fw or last is None or d.last_seen_at - last >= _DEVICE_TOUCH:
+                todo.append({"id": dev, "ts": d.last_seen_at, "fw": d.fw,
+                             "stale": d.last_seen_at - _DEVICE_TOUCH})
+        if not todo:
+            return
+        differs = "IS DISTINCT FROM" if self.pg else "IS NOT"
+        conn.execute(sa.text(
+            "UPDATE devices SET last_seen_at = :ts, status = 'active', "
+            "firmware_version = COALESCE(:fw, firmware_version) WHERE id = :id "
+            "AND status <> 'revoked' AND (last_seen_at IS NULL OR last_seen_at < :stale "
+            f"OR status = 'pending' OR (:fw IS NOT NULL AND firmware_version {differs} :fw))"
+        ).bindparams(sa.bindparam("fw", type_=sa.String())), todo)
+        self._pending_touch = {t["id"]: t["ts"] for t in todo}
