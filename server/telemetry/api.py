@@ -107,7 +107,7 @@ def add_device(zone_id: int, body: DeviceCreate, who: CurrentUser,
 @router.get("/zones/{zone_id}/devices", response_model=list[DeviceOut])
 def list_devices(zone_id: int, who: CurrentUser, session: SessionDep) -> list[DeviceOut]:
     load_zone(session, who, zone_id)
-    rows = session.exec(select(Device).where(Device.zone_id == zone_id).order_by(Device.id)).all()
+    rows = session.exec(select(Device).where(Device.zone_id == zone_id).order_by(col(Device.id))).all()
     return [_out(session, d) for d in rows]
 
 
@@ -220,7 +220,7 @@ def device_csv(device_id: int, who: CurrentUser, session: SessionDep, start: Fro
 @router.get("/zones/{zone_id}/latest")
 def zone_latest(zone_id: int, who: CurrentUser, session: SessionDep) -> dict[str, Any]:
     load_zone(session, who, zone_id)
-    rows = session.exec(select(Device).where(Device.zone_id == zone_id).order_by(Device.id)).all()
+    rows = session.exec(select(Device).where(Device.zone_id == zone_id).order_by(col(Device.id))).all()
     devices = [_out(session, d).model_dump() for d in rows]
     moist = [d["health"] for d in devices if d["health"]["moisture_at"] is not None]
     latest = max(moist, key=lambda h: h["moisture_at"]) if moist else None
@@ -242,4 +242,4 @@ def dead_letters(who: CurrentUser, session: SessionDep,
 def zones_of(session: Session, org_id: int) -> list[Zone]:
     """Zones of an organisation (the claim page offers these)."""
     return list(session.exec(select(Zone).join(Farm, col(Farm.id) == Zone.farm_id)
-                             .where(Farm.organisation_id == org_id).order_by(Zone.id)).all())
+                             .where(Farm.organisation_id == org_id).order_by(col(Zone.id))).all())

@@ -100,7 +100,7 @@ def devices_revoke(uid: str) -> None:
 @devices_app.command("list")
 def devices_list(zone: int | None = typer.Option(None, help="Only this zone.")) -> None:
     """Devices with their status, last contact and honest counters."""
-    from sqlmodel import Session, select
+    from sqlmodel import Session, col, select
 
     from server.models import Device
     from server.models.telemetry import DeviceState
@@ -108,7 +108,7 @@ def devices_list(zone: int | None = typer.Option(None, help="Only this zone.")) 
 
     _, engine = _engine()
     with Session(engine) as s:
-        stmt = select(Device).order_by(Device.id)
+        stmt = select(Device).order_by(col(Device.id))
         if zone is not None:
             stmt = stmt.where(Device.zone_id == zone)
         typer.echo(f"{'id':>5} {'uid':<24} {'zone':>5} {'role':<6} {'reg.':<8} {'link':<11} "

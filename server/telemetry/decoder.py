@@ -278,7 +278,7 @@ def decode_ack(payload: bytes) -> Ack:
     if not is_cfg and "id" not in d:
         raise DecodeError("missing:id")
     ident = _int(d, "cfg" if is_cfg else "id", 0 if is_cfg else 1, MAX_ID, False)
-    res = _str(d, "res", required=True)
+    res = _str(d, "res", required=True) or ""
     if res not in (_CFG_RES if is_cfg else _ACK_RES):
         raise DecodeError("range:res", f"{res!r}")
     fields: dict[str, Scalar] = {}

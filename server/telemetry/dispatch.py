@@ -102,7 +102,7 @@ def add_message(batch: Batch, directory: DeviceDirectory, topic: str, payload: b
     if isinstance(msg, Telemetry):
         for r in msg.readings:
             metrics = {k: v for k, v in r.values.items() if k in _METRICS}
-            extra = {k: v for k, v in r.values.items() if k not in _METRICS}
+            extra: dict[str, object] = {k: v for k, v in r.values.items() if k not in _METRICS}
             if r.err:
                 extra["err"] = dict(r.err)
             if r.t is None:

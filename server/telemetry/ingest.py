@@ -115,7 +115,7 @@ class IngestWorker:
             client.username_pw_set(p["username"], p["password"])
         if p["tls"]:
             client.tls_set()
-        client.reconnect_delay_set(0.2, 10)
+        client.reconnect_delay_set(1, 10)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
@@ -153,7 +153,8 @@ class IngestWorker:
             log.warning("disconnected from the broker (%s); reconnecting", reason)
 
     def _on_message(self, _c: Any, _u: Any, msg: mqtt.MQTTMessage) -> None:
-        self._inbox.append((self._gen, msg.mid, msg.qos, msg.topic, msg.payload, time.time()))
+        self._inbox.append((self._gen, msg.mid, msg.qos, msg.topic, bytes(msg.payload),
+                            time.time()))
 
     def start(self) -> None:
         c = self.config

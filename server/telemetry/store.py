@@ -263,7 +263,7 @@ class Store:
 
     def _touch_devices(self, conn: Connection, batch: Batch) -> None:
         """Mark devices active / refresh ``last_seen_at`` (at most once a minute each)."""
-        todo = []
+        todo: list[dict[str, Any]] = []
         for dev in sorted(batch.states):
             d = batch.states[dev]
             last = self._touched.get(dev)
