@@ -25,10 +25,10 @@ TOPIC_PREFIX = "nongso/v1/"
 #: Device → server topics the ingest worker reads.
 KINDS = ("telemetry", "status", "ack")
 VERSION = 1
-#: Largest payload accepted (the firmware sends at most 2048 bytes per batch).
-MAX_PAYLOAD = 16 * 1024
-#: Readings per batch message (the firmware sends at most 32).
-MAX_BATCH = 256
+#: Largest payload accepted (docs/protocol.md: at most 4096 bytes).
+MAX_PAYLOAD = 4096
+#: Readings per batch message (docs/protocol.md: 1-32).
+MAX_BATCH = 32
 #: 2020-01-01T00:00:00Z: earlier device timestamps are a clock that never synced.
 T_MIN = 1577836800
 U32 = 4294967295
@@ -199,7 +199,7 @@ def _record(r: Any, skip: frozenset[str], now: float | None) -> Reading:
     bt = up = None
     t = r["t"]
     if t is None:
-        bt = _int(r, "bt", 0, 65535)
+        bt = _int(r, "bt", 1, 65535)
         up = _int(r, "up", 0, U32)
     else:
         t = _int(r, "t", T_MIN, U32)
@@ -215,10 +215,10 @@ def _record(r: Any, skip: frozenset[str], now: float | None) -> Reading:
                            else _num(r, key, spec[1], spec[2]))
         elif key in _STRINGS:
             values[key] = _str(r, key)
-        elif x is None or isinstance(x, str | int | float) and not isinstance(x, bool):
-            if isinstance(x, str) and len(x) > 64 or isinstance(x, float) and x != x:
+        elif x is None or isinstance(x, int | float) and not isinstance(x, bool):
+            if isinstance(x, float) and not math.isfinite(x):
                 raise DecodeError("range:" + key)
-            values[key] = x  # a field this server does not know yet: kept as sent
+            values[key] = x  # a measurement this server does not know yet: kept as sent
         else:
             raise DecodeError("type:" + key)
     err = r.get("err")

@@ -112,14 +112,11 @@ def add_message(batch: Batch, directory: DeviceDirectory, topic: str, payload: b
                 when, known = datetime.fromtimestamp(r.t, timezone.utc), True
             batch.readings.append(ReadingRow(dev.id, dev.zone_id, r.seq, when, known, at,
                                              metrics, extra or None))
-        last = msg.readings[-1].seq
-        if last >= delta.dropped_seq:
-            delta.dropped, delta.dropped_seq = msg.drop, last
+        if delta.dropped is None or msg.drop > delta.dropped:
+            delta.dropped = msg.drop
     elif isinstance(msg, Status):
         st = {k: getattr(msg, k) for k in msg.present}
         st["state"], st["at"] = msg.state, at
-        if msg.state != "sleep":
-            st.setdefault("next_s", None)
         delta.status = st
         if msg.fw:
             delta.fw = msg.fw

@@ -67,7 +67,6 @@ class StateDelta:
 
     last_seen_at: datetime
     dropped: int | None = None
-    dropped_seq: int = -1
     status: dict[str, Any] = field(default_factory=dict)
     fw: str | None = None
 
@@ -132,7 +131,8 @@ class Store:
             "first_seq": self._least(c.first_seq, ex.first_seq),
             "last_seq": self._greatest(c.last_seq, ex.last_seq),
             "received": c.received + ex.received,
-            "dropped": sa.func.coalesce(ex.dropped, c.dropped),
+            # the largest drop counter seen (docs/protocol.md: deltas are data loss)
+            "dropped": self._greatest(c.dropped, ex.dropped),
         }
         newer = _newer(ex, "reading_at")
         for col in ("reading_at", "values"):
@@ -157,7 +157,8 @@ class Store:
                 "device_id": dev, "last_seen_at": d.last_seen_at, "first_seq": None,
                 "last_seq": None, "received": 0, "reading_at": None, "values": None,
                 "m": None, "m_at": None, "vs": None, "vs_at": None, "bat": None,
-                "bat_at": None, "dropped": d.dropped if d.dropped is not None else st.get("drop"),
+                "bat_at": None, "dropped": max((x for x in (d.dropped, st.get("drop"))
+                                                if x is not None), default=None),
                 "state": st.get("state"), "state_at": st.get("at"), "lease": st.get("lease"),
                 "next_s": st.get("next_s"), "rssi": st.get("rssi"), "boot": st.get("bt"),
                 "cfg_rev": st.get("cfg"), "pending": st.get("pend"),

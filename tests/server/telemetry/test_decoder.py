@@ -53,7 +53,14 @@ def test_server_only_checks() -> None:
     with pytest.raises(DecodeError, match="future:t"):
         decode_telemetry(year_ahead, now)
     with pytest.raises(DecodeError, match="too_large"):
-        decode("telemetry", b'{"v":1,' + b" " * 1_000_000 + b'"seq":1,"t":1760000000,"drop":0}')
+        decode("telemetry", b'{"v":1,' + b" " * 4090 + b'"seq":1,"t":1760000000,"drop":0}')
+    with pytest.raises(DecodeError, match="type:note"):  # every other key is a measurement
+        decode("telemetry", b'{"v":1,"seq":1,"t":1760000000,"note":"hi","drop":0}')
+    assert decode_telemetry(b'{"v":1,"seq":1,"t":1760000000,"ec":1.25,"drop":0}').readings[0].values == {"ec": 1.25}
+    batch = b'{"v":1,"batch":[%s],"drop":0}' % b",".join(
+        b'{"seq":%d,"t":1760000000}' % i for i in range(1, 34))
+    with pytest.raises(DecodeError, match="range:batch"):
+        decode("telemetry", batch)
     with pytest.raises(DecodeError, match="type:m"):
         decode("telemetry", b'{"v":1,"seq":1,"t":1760000000,"m":true,"drop":0}')
     with pytest.raises(DecodeError, match="range:m"):
