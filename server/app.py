@@ -55,13 +55,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     install_error_handlers(app)
 
     @app.get("/healthz", tags=["health"])
-    def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    # The GS1 resolver first: consumer scans are the hottest path and routes match in order.
+    app.include_router(stamp_resolver.router)
     app.include_router(api_router)
     app.include_router(pages_router)
     for pages in (telemetry_pages, trace_pages, ocop_pages):
         app.include_router(pages.router)
-    app.include_router(stamp_resolver.router)  # GS1 resolver at the root path
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -9,7 +9,7 @@ in :mod:`server.public`.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -32,19 +32,25 @@ CSRF_HEADER = "x-csrf-token"
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def get_settings(request: Request) -> Settings:
+# These three are ``async`` on purpose although they do no I/O: FastAPI runs plain ``def``
+# dependencies in a worker thread, and that hop costs more than the work. Creating a
+# Session opens no connection; the route's own (sync) code does the I/O in its thread.
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    with Session(get_engine(request), expire_on_commit=False) as session:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    session = Session(request.app.state.engine, expire_on_commit=False)
+    try:
         yield session
+    finally:
+        session.close()
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["PUBLIC_ROUTES", "is_public", "is_public_path"]
+__all__ = ["PUBLIC_ROUTES", "is_public", "is_public_path", "public_templates"]
 
 #: (method, path template) pairs. Later issues add the stamp resolver and the OCOP catalogue.
 PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset({
@@ -36,9 +36,18 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset({
 })
 
 
+def _plain(template: str) -> str:
+    """``/01/{rest:path}`` → ``/01/{rest}`` (route tables show templates without converters)."""
+    return re.sub(r"\{([^}:]+):[^}]+\}", r"{\1}", template)
+
+
+_PLAIN = frozenset((m, _plain(t)) for m, t in PUBLIC_ROUTES)
+
+
 def is_public(method: str, path_template: str) -> bool:
+    """Whether a route, by its path template (with or without converters), is public."""
     m = "GET" if method == "HEAD" else method
-    return (m, path_template) in PUBLIC_ROUTES
+    return (m, _plain(path_template)) in _PLAIN
 
 
 def _compile(template: str) -> re.Pattern[str]:
@@ -58,3 +67,8 @@ def is_public_path(method: str, path: str) -> bool:
     """Whether a concrete request path matches a public route template."""
     m = "GET" if method == "HEAD" else method
     return any(pm == m and pat.match(path) for pm, pat in _PATTERNS)
+
+
+def public_templates() -> frozenset[tuple[str, str]]:
+    """The public routes as (method, template without converters)."""
+    return _PLAIN

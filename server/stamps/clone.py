@@ -23,6 +23,7 @@ import ipaddress
 import math
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from server.models.common import utcnow
@@ -81,27 +82,36 @@ def _suspicion(recent: list[Scan], now: datetime) -> str | None:
 
 
 def record_scan(session: Session, stamp: Stamp, place: str, now: datetime | None = None) -> Stamp:
-    """Log a scan, update the stamp's counters and its clone flag; commit."""
+    """Log a scan, update the stamp's counters and its clone flag; commit.
+
+    Two short statements and a commit on the hot path (the counter is incremented in SQL,
+    so concurrent scans of one stamp never lose a count); the clone rules read the recent
+    scans only once a stamp has enough of them to break a rule.
+    """
     now = now or utcnow()
     assert stamp.id is not None
-    session.add(Scan(stamp_id=stamp.id, at=now, place=place))
-    stamp.scan_count += 1
-    if stamp.first_scan_at is None:
-        stamp.first_scan_at = now
-    # Fewer scans than any rule needs, all from networks (no positions): nothing to check.
-    cheap = stamp.scan_count < PLACES_LIMIT and not place.startswith("geo:")
+    session.execute(sa.insert(Scan).values(stamp_id=stamp.id, at=now, place=place))
+    count = session.execute(
+        sa.update(Stamp).where(col(Stamp.id) == stamp.id)
+        .values(scan_count=Stamp.scan_count + 1,
+                first_scan_at=sa.func.coalesce(Stamp.first_scan_at, now))
+        .returning(Stamp.scan_count)).scalar_one()
+    cheap = count <= PLACES_LIMIT - 1 and not place.startswith("geo:")
+    reason = None
     if stamp.clone_suspected_at is None and not cheap:
         since = now - max(PLACES_WINDOW, RATE_WINDOW)
         recent = list(session.exec(select(Scan).where(Scan.stamp_id == stamp.id)
                                    .where(col(Scan.at) >= since)).all())
-        # (autoflush put this scan in ``recent`` already)
         reason = _suspicion(recent, now)
         if reason:
-            stamp.clone_suspected_at = now
-            stamp.clone_reason = reason
-    session.add(stamp)
+            session.execute(sa.update(Stamp).where(col(Stamp.id) == stamp.id)
+                            .values(clone_suspected_at=now, clone_reason=reason))
     session.commit()
-    session.refresh(stamp)
+    # Reflect the stored state on the (detached) object the page renders.
+    stamp.scan_count = count
+    stamp.first_scan_at = stamp.first_scan_at or now
+    if reason:
+        stamp.clone_suspected_at, stamp.clone_reason = now, reason
     return stamp
 
 

@@ -59,7 +59,8 @@ def test_production_refuses_default_or_weak_secret(tmp_path: Path, secret: str,
 
 
 def test_production_accepts_strong_secret(tmp_path: Path) -> None:
-    s = load_settings(var_dir=tmp_path, mode="production", secret_key="x" * 8 + "Q7pL" * 8)
+    s = load_settings(var_dir=tmp_path, mode="production", secret_key="x" * 8 + "Q7pL" * 8,
+                      stamp_keys="1:" + "ab" * 32)
     assert s.mode == "production"
     assert "secret" not in repr(s).lower() or "Q7pL" not in repr(s)
 
@@ -75,3 +76,9 @@ def test_nothing_built_at_import_time(tmp_path: Path) -> None:
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert list(tmp_path.iterdir()) == [], "import wrote files"
+
+
+def test_production_refuses_missing_stamp_keys(tmp_path: Path) -> None:
+    with pytest.raises(InsecureSettingsError, match="NONGSO_STAMP_KEYS"):
+        load_settings(var_dir=tmp_path, mode="production", secret_key="Q7pL" * 10, stamp_keys="")
+    assert not (tmp_path / "stamp_keys").exists()

@@ -1,0 +1,167 @@
+"""Benchmark: consumer scans of QR stamps against the server on PostgreSQL.
+
+Starts a throw-away PostgreSQL cluster (like the tests), migrates, seeds the demo world,
+issues ``--stamps`` (default 100,000) stamps for a demo lot, starts ``nongso serve`` in its
+own process, then drives it from separate processes:
+
+1. ``wrk`` (closed loop, N connections) on random genuine stamp URIs → consumer-page
+   throughput, and the same on ``/healthz`` (a trivial endpoint of the same server);
+2. a fixed-rate open-loop client (this file, ``--rate``, default 500 req/s) on genuine
+   stamps → p50/p99 latency at that rate.
+
+Last line exactly: ``scan: rps=<n> p99_ms=<n> trivial_rps=<n> ratio=<x>``.
+Run: ``uv run python bench/scan.py`` (installs nothing; needs Debian's wrk).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.support.services import PostgresCluster, free_port, wait_port  # noqa: E402
+
+
+def seed(url: str, var_dir: Path, base: str, count: int) -> list[str]:
+    from sqlmodel import Session, select
+
+    from server.db import make_engine
+    from server.migrate import upgrade
+    from server.models.stamps import StampIssueRequest
+    from server.models.trace import Lot, Product
+    from server.seed import seed_demo
+    from server.settings import load_settings
+    from server.stamps.issue import batch_stamps, issue_batch
+    from server.stamps.keys import keyring_of
+
+    settings = load_settings(database_url=url, var_dir=var_dir, public_base_url=base)
+    upgrade(settings.sqlalchemy_url)
+    engine = make_engine(settings.sqlalchemy_url)
+    seed_demo(engine, devices=0)
+    with Session(engine, expire_on_commit=False) as s:
+        lot, product = s.exec(select(Lot, Product).join(Product, Product.id == Lot.product_id)
+                              .where(Product.crop == "lychee")).first()  # type: ignore[arg-type]
+        t0 = time.perf_counter()
+        got = issue_batch(s, keyring_of(settings), settings.secret_key, lot, product,
+                          StampIssueRequest(request_id="bench-scan-0001", count=count), None)
+        print(f"issued {count} stamps in {time.perf_counter() - t0:.1f} s", flush=True)
+        uris = [st.uri for st in batch_stamps(s, base, got.batch, product, lot)]
+    engine.dispose()
+    return uris
+
+
+def wrk(url: str, paths_file: Path | None, seconds: int, conns: int) -> tuple[float, str]:
+    args = ["wrk", "-t2", f"-c{conns}", f"-d{seconds}s", "--latency", "-H",
+            "Accept: text/html"]
+    if paths_file is not None:
+        lua = paths_file.with_suffix(".lua")
+        lua.write_text(
+            'local paths = {}\n'
+            f'for line in io.lines("{paths_file}") do paths[#paths + 1] = line end\n'
+            'request = function()\n'
+            '  return wrk.format("GET", paths[math.random(#paths)])\n'
+            'end\n')
+        args += ["-s", str(lua)]
+    out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if bad:
+        raise SystemExit(f"wrk saw {bad.group(1)} error responses:\n{out}")
+    return rps, out
+
+
+async def fixed_rate(base: str, paths: list[str], rate: float, seconds: float) -> list[float]:
+    import httpx
+
+    lat: list[float] = []
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60,
+                                 headers={"Accept": "text/html"}) as client:
+        async def one(path: str) -> None:
+            t = time.perf_counter()
+            r = await client.get(path)
+            if r.status_code != 200:
+                raise RuntimeError(f"{path}: {r.status_code}")
+            lat.append((time.perf_counter() - t) * 1000)
+
+        tasks = []
+        start = time.perf_counter()
+        n = int(rate * seconds)
+        for i in range(n):
+            delay = start + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(random.choice(paths))))
+        await asyncio.gather(*tasks)
+    return lat
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--stamps", type=int, default=100_000)
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--rate", type=float, default=500.0)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--conns", type=int, default=32)
+    args = ap.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("bench/scan.py needs wrk: apt-get install wrk")
+    pg = PostgresCluster().start()
+    tmp = Path(tempfile.mkdtemp(prefix="nongso-scan-"))
+    server = None
+    try:
+        url = pg.create_database("bench")
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        uris = seed(url, tmp / "var", base, args.stamps)
+        paths = [u[len(base):] for u in random.sample(uris, min(20_000, len(uris)))]
+        paths_file = tmp / "paths.txt"
+        paths_file.write_text("\n".join(paths) + "\n")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NONGSO_")}
+        env.update(NONGSO_DATABASE_URL=url, NONGSO_VAR_DIR=str(tmp / "var"),
+                   NONGSO_PUBLIC_BASE_URL=base)
+        server = subprocess.Popen([sys.executable, "-m", "server", "serve", "--port", str(port),
+                                   "--workers", str(args.workers)], env=env, cwd=ROOT,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        wait_port(port, 30)
+        wrk(base, paths_file, 2, args.conns)  # warm-up
+        trivial_rps, _ = wrk(base + "/healthz", None, args.seconds, args.conns)
+        print(f"trivial /healthz, closed loop: {trivial_rps:.0f} req/s", flush=True)
+        rps, out = wrk(base, paths_file, args.seconds, args.conns)
+        p99_wrk = re.search(r"99%\s+([\d.]+)(\w+)", out)
+        print(f"consumer page, closed loop: {rps:.0f} req/s", flush=True)
+        lat = asyncio.run(fixed_rate(base, paths, args.rate, args.seconds))
+        lat.sort()
+        p50 = statistics.median(lat)
+        p99 = lat[int(len(lat) * 0.99) - 1]
+        print(f"stamps in database: {args.stamps}; server workers: {args.workers}; "
+              f"wrk connections: {args.conns}")
+        print(f"consumer page, closed loop: {rps:.0f} req/s (wrk p99 "
+              f"{p99_wrk.group(1) + p99_wrk.group(2) if p99_wrk else '?'})")
+        print(f"trivial /healthz, closed loop: {trivial_rps:.0f} req/s")
+        print(f"consumer page at {args.rate:.0f} req/s fixed rate: p50 {p50:.1f} ms, "
+              f"p99 {p99:.1f} ms over {len(lat)} requests")
+        print(f"scan: rps={rps:.0f} p99_ms={p99:.1f} trivial_rps={trivial_rps:.0f} "
+              f"ratio={rps / trivial_rps:.2f}")
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(10)
+        pg.cleanup()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
