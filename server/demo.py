@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import signal
 import socket
 import sys
+from collections.abc import Iterator
 
 import uvicorn
+from sqlalchemy.engine import Engine
 
 from server.app import create_app
 from server.broker import EmbeddedBroker
@@ -33,7 +37,7 @@ def _port_free(host: str, port: int) -> bool:
 
 
 def _print_banner(base: str, mqtt_url: str, users: list[DemoUser], db_url: str,
-                  ingest: str = "") -> None:
+                  ingest: str = "", fleet: str = "") -> None:
     out = sys.stdout
     out.write("\n nongso demo is running — Ctrl-C stops every part\n\n")
     out.write(f"  Farmer page (trang nông dân):  {base}/farm\n")
@@ -43,6 +47,8 @@ def _print_banner(base: str, mqtt_url: str, users: list[DemoUser], db_url: str,
     out.write(f"  MQTT broker:                   {mqtt_url}\n")
     if ingest:
         out.write(f"  Ingest worker:                 {ingest}\n")
+    if fleet:
+        out.write(f"  Simulated fleet:               {fleet}\n")
     out.write(f"  Database:                      {db_url}\n\n")
     out.write("  Demo users (passwords are shown only once, when first created):\n")
     for u in users:
@@ -50,6 +56,30 @@ def _print_banner(base: str, mqtt_url: str, users: list[DemoUser], db_url: str,
         out.write(f"    {u.role:<11} {u.login:<32} {pw}   [{u.organisation}]\n")
     out.write("\n")
     out.flush()
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal capture: the demo stops every part on Ctrl-C itself
+    (uvicorn's capture re-raises SIGINT inside the event loop, which tears the embedded
+    broker's tasks down with tracebacks)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def _demo_devices(engine: Engine) -> list[tuple[str, int, str, str, int, float]]:
+    from sqlmodel import Session, col, select
+
+    from server.models import Device, DeviceStatus, Farm, Zone
+
+    with Session(engine) as s:
+        rows = s.exec(select(Device, Zone).join(Zone, col(Zone.id) == Device.zone_id)
+                      .where(Device.status != DeviceStatus.revoked)
+                      .where(col(Device.uid).startswith("demo-"))).all()
+        farms = {f.id: f for f in s.exec(select(Farm)).all()}
+        return [(d.uid, z.id or 0, d.role.value, z.crop, farms[z.farm_id].id or 0, z.area_m2)
+                for d, z in rows]
 
 
 async def _serve(host: str, port: int, devices: int) -> int:
@@ -75,9 +105,26 @@ async def _serve(host: str, port: int, devices: int) -> int:
     ingest, ingest_stop = start_in_thread(engine, mqtt_url, mqtt5=broker is None)
     app = create_app(settings, engine)
     app.state.mqtt_url = mqtt_url
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
-                                           lifespan="on"))
+    server = _Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
+                                    lifespan="on"))
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
     task = asyncio.create_task(server.serve())
+    fleet = None
+    fleet_note = "none (--devices 0)"
+    rows = _demo_devices(engine)
+    if rows and broker is not None:
+        # The simulated fleet runs the real firmware logic (simulators/) against the
+        # embedded broker; anonymous there. Against a real broker it needs the devices'
+        # passwords: run `nongso simulate --credentials FILE` instead.
+        from simulators.fleet import start_in_thread as start_fleet
+
+        fleet = await asyncio.to_thread(start_fleet, rows, mqtt_url, spread_s=20,
+                                        interval_s=300, upload_every=1, seed=1)
+        fleet_note = f"{len(rows)} simulated nodes (real firmware logic), first data within ~30 s"
+    elif rows:
+        fleet_note = "not started (external broker: use `nongso simulate --credentials`)"
     try:
         while not server.started:
             if task.done():
@@ -87,9 +134,11 @@ async def _serve(host: str, port: int, devices: int) -> int:
             _print_banner(settings.public_base_url, mqtt_url, users,
                           settings.sqlalchemy_url.split("@")[-1],
                           " ".join(ingest.topics()) + (" (connected)" if ingest.stats.connected
-                                                       else " (connecting)"))
+                                                       else " (connecting)"), fleet_note)
         await task
     finally:
+        if fleet is not None:
+            await asyncio.to_thread(fleet.stop)
         ingest_stop.set()
         if broker is not None:
             await broker.stop()
