@@ -3,12 +3,18 @@
 Topics are ``nongso/v1/<device-id>/<kind>``.  Incoming messages are queued by
 the transport callback and handled after ``poll`` returns, so nothing
 publishes from inside the callback (umqtt.simple would re-enter).
+
+Keepalive: ``umqtt.simple.check_msg`` never pings, and a broker drops a client
+that sends nothing for 1.5 × keepalive (publishing its "offline" Will). An
+always-on valve node may be quiet for longer than that, so ``poll`` sends
+PINGREQ once half the keepalive has passed without any packet sent.
 """
 from .codec import status
 from .compat import const
 
 _INBOX_MAX = const(8)
 _KEEPALIVE_S = const(60)
+_PING_AFTER_MS = const(30000)  # half the keepalive
 
 
 class Link:
@@ -25,6 +31,8 @@ class Link:
         self.base_ms = base_ms
         self.cap_ms = cap_ms
         self.inbox = []  # type: list
+        self.last_tx = 0  # clock.ms() of the last packet sent (for keepalive pings)
+        self.pings = 0
         self.lost_msgs = 0  # incoming messages dropped because the inbox was full
         self._rng = (seed & 0x7FFFFFFF) or 1
 
@@ -74,6 +82,7 @@ class Link:
             return False
         self.connected = True
         self.fails = 0
+        self.last_tx = self.clock.ms()  # type: ignore[attr-defined]
         return True
 
     def _cb(self, topic: object, msg: bytes) -> None:
@@ -96,6 +105,7 @@ class Link:
         except OSError:
             self._fail()
             return False
+        self.last_tx = self.clock.ms()  # type: ignore[attr-defined]
         return True
 
     def poll(self) -> bool:
@@ -103,6 +113,11 @@ class Link:
         if not self.connected:
             return False
         try:
+            now = self.clock.ms()  # type: ignore[attr-defined]
+            if now - self.last_tx >= _PING_AFTER_MS:
+                self.t.ping()  # type: ignore[attr-defined]
+                self.last_tx = now
+                self.pings += 1
             self.t.check_msg()  # type: ignore[attr-defined]
         except OSError:
             self._fail()

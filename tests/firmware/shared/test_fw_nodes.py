@@ -161,3 +161,29 @@ def test_backoff_grows_with_jitter():
     other = Link(tr, FakeClock(), "d", seed=8)
     other._fail()
     assert other.next_try != delays[0]
+
+
+def test_link_pings_when_idle_so_the_broker_keeps_the_session():
+    try:
+        from firmware.app.link import Link
+    except ImportError:
+        from app.link import Link
+    clock, tr = FakeClock(0, T0), FakeTransport()
+    pings = []
+    tr.ping = lambda: pings.append(clock.now)
+    link = Link(tr, clock, "dev1")
+    assert link.connect(b'{"v":1,"state":"online"}')
+    for _ in range(200):  # 200 s of polling every second, nothing published
+        clock.now += 1000
+        assert link.poll()
+    # one ping per 30 s of silence: the broker (keepalive 60 s) never drops the node
+    assert len(pings) == 6, pings
+    assert max(b - a for a, b in zip([0] + pings, pings)) <= 30000
+    link.publish("telemetry", b"{}")
+    n = len(pings)
+    clock.now += 20000
+    link.poll()
+    assert len(pings) == n  # a publish counts as traffic
+    tr.reachable = False
+    clock.now += 40000
+    assert not link.poll()  # a failed ping means the link is down
