@@ -199,3 +199,27 @@ def test_coarse_place_keeps_no_address() -> None:
     assert p1 == p2 and "203" not in p1  # same /16, hashed
     assert clone.coarse_place("8.8.8.8", "salt") != p1
     assert clone.coarse_place(None, "s", 21.02851, 105.80481) == "geo:21.0,105.8"
+
+
+def test_growing_conditions_come_from_the_telemetry_store(sw: StampWorld) -> None:
+    """Readings of the lot's origin zone before harvest appear on the consumer page."""
+    from server.models import Device, DeviceRole
+    from server.models.telemetry import Reading
+    from server.stamps import consumer
+
+    consumer._cache.clear()
+    uri = _uris(sw, 1)[0]
+    harvest = datetime(2026, 6, 5, 6, 30, tzinfo=timezone.utc)
+    with Session(sw.w.engine) as s:
+        dev = Device(uid="th-lychee-0001", zone_id=sw.w.zones["lychee"], role=DeviceRole.sensor)
+        s.add(dev)
+        s.flush()
+        for i in range(48):
+            s.add(Reading(device_id=dev.id, seq=i + 1, zone_id=sw.w.zones["lychee"],
+                          time=harvest - timedelta(hours=6 * (i + 1)),
+                          received_at=harvest, m=30.0 + (i % 10)))
+        s.commit()
+    page = sw.w.client.get(uri, headers=HTML).text
+    assert "48 lần đo" in page
+    # m = 30 + i % 10 for i in 0..47: mean 30 + 208 / 48 = 34.3
+    assert "độ ẩm đất trung bình 34.3 %" in page
