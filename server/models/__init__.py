@@ -1,6 +1,6 @@
 """SQLModel tables. Import this package to register every table on ``SQLModel.metadata``."""
 
-from server.models import ocop, stamps, telemetry, trace  # noqa: F401  (register their tables)
+from server.models import irrigation, ocop, stamps, telemetry, trace  # noqa: F401  (register their tables)
 from server.models.common import utcnow
 from server.models.farm import (
     Device,

@@ -1,0 +1,297 @@
+"""Alerts: open → acknowledged → resolved, one unresolved alert per condition at a time.
+
+:func:`evaluate` computes every condition that holds now; a condition without an unresolved
+alert opens one (and is delivered), one that still holds only refreshes ``last_seen_at``, and
+an unresolved alert whose condition no longer holds is resolved (and delivered).
+
+Delivery goes through :class:`Notifier` with two channels: in-app (the alert row itself, shown
+on the farmer page) and signed webhooks (``alert_webhooks``; HMAC-SHA256 of
+``<timestamp>.<body>`` in ``X-Nongso-Signature: sha256=<hex>``), so a Zalo or SMS gateway can
+be plugged in later. Every message is Vietnamese and ends with one line of action.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from server.errors import Conflict, NotFound
+from server.models import Device, DeviceRole, DeviceStatus, Farm, Zone
+from server.models.irrigation import Alert, AlertWebhook, ValveCommand, ZoneIrrigation
+from server.models.telemetry import DeviceState
+from server.telemetry.queries import DEFAULT_INTERVAL_S
+
+__all__ = ["evaluate", "acknowledge", "Notifier", "Channel", "InAppChannel", "WebhookChannel",
+           "sign", "SIGNATURE_HEADER", "TIMESTAMP_HEADER", "KINDS", "BATTERY_LOW_MV",
+           "NO_FLOW_S", "DROPS_QUIET_S"]
+
+log = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Nongso-Signature"
+TIMESTAMP_HEADER = "X-Nongso-Timestamp"
+BATTERY_LOW_MV = 3400
+#: A valve open this long without flow raises "no flow".
+NO_FLOW_S = 90
+#: Litres counted while the valve is closed that mean a leak or a stuck valve.
+LEAK_LITRES = 0.5
+#: A "readings dropped" alert resolves after this long without new drops.
+DROPS_QUIET_S = 86400
+
+KINDS = {
+    "too_dry": ("Đất {khu} quá khô ({v:.0f} %)", "tưới ngay hoặc kiểm tra van và lịch tưới"),
+    "too_wet": ("Đất {khu} quá ướt ({v:.0f} %)", "tạm dừng tưới, kiểm tra rò rỉ và rãnh thoát nước"),
+    "sensor_silent": ("Cảm biến {uid} ({khu}) không gửi số liệu đã {v:.0f} phút",
+                      "kiểm tra pin và sóng Wi-Fi của cảm biến"),
+    "no_flow": ("Van {khu} mở nhưng không có nước chảy", "kiểm tra bộ lọc, máy bơm và nguồn nước"),
+    "flow_closed": ("Nước vẫn chảy khi van {khu} đóng ({v:.1f} lít)",
+                    "kiểm tra rò rỉ đường ống hoặc van bị kẹt"),
+    "battery_low": ("Pin thiết bị {uid} ({khu}) yếu ({v:.0f} mV)", "thay hoặc sạc pin trong tuần này"),
+    "drops": ("Thiết bị {uid} ({khu}) đã mất {v:.0f} số đo vì bộ nhớ đầy",
+              "kiểm tra Wi-Fi để thiết bị gửi kịp số liệu"),
+    "device_offline": ("Thiết bị {uid} ({khu}) mất kết nối", "kiểm tra nguồn điện và Wi-Fi của thiết bị"),
+}
+
+
+def _utc(dt: datetime) -> datetime:
+    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+
+
+def _khu(name: str) -> str:
+    return name[0].lower() + name[1:] if name.lower().startswith("khu") else f"khu {name}"
+
+
+def message(kind: str, zone_name: str, uid: str = "", value: float | None = None) -> str:
+    text, action = KINDS[kind]
+    return f"{text.format(khu=_khu(zone_name), uid=uid, v=value or 0)} — {action}"
+
+
+# ---- delivery ---------------------------------------------------------------------------
+class Channel(Protocol):
+    def deliver(self, alert: Alert, event: str) -> None: ...
+
+
+def payload(alert: Alert, event: str) -> dict[str, Any]:
+    return {"event": event, "alert": {
+        "id": alert.id, "kind": alert.kind, "state": alert.state, "message": alert.message,
+        "organisation_id": alert.organisation_id, "zone_id": alert.zone_id,
+        "device_id": alert.device_id, "opened_at": _utc(alert.opened_at).isoformat(),
+        "resolved_at": _utc(alert.resolved_at).isoformat() if alert.resolved_at else None}}
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+class InAppChannel:
+    """The alert row is the in-app message (farmer page, API); nothing more to send."""
+
+    def deliver(self, alert: Alert, event: str) -> None:
+        log.info("alert %s %s: %s", alert.id, event, alert.message)
+
+
+@dataclass
+class WebhookChannel:
+    url: str
+    secret: str
+    timeout_s: float = 5.0
+    hook: AlertWebhook | None = None
+
+    def deliver(self, alert: Alert, event: str) -> None:
+        body = json.dumps(payload(alert, event), ensure_ascii=False, separators=(",", ":")).encode()
+        ts = str(int(time.time()))
+        req = urllib.request.Request(self.url, data=body, method="POST", headers={
+            "Content-Type": "application/json; charset=utf-8", TIMESTAMP_HEADER: ts,
+            SIGNATURE_HEADER: sign(self.secret, ts, body), "User-Agent": "nongso-alerts/1"})
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout_s) as resp:  # noqa: S310
+                status, err = resp.status, None
+        except Exception as exc:  # a gateway being down must not stop the controller
+            status, err = getattr(exc, "code", None), f"{type(exc).__name__}: {exc}"[:300]
+            log.warning("webhook %s failed for alert %s: %s", self.url, alert.id, err)
+        if self.hook is not None:
+            self.hook.last_status, self.hook.last_error = status, err
+
+
+@dataclass
+class Notifier:
+    """One interface; in-app for everyone, webhooks per organisation."""
+
+    in_app: Channel = field(default_factory=InAppChannel)
+    webhooks: dict[int, list[Channel]] = field(default_factory=dict)
+
+    @classmethod
+    def from_db(cls, session: Session) -> Notifier:
+        hooks: dict[int, list[Channel]] = {}
+        for h in session.exec(select(AlertWebhook).where(col(AlertWebhook.active))).all():
+            hooks.setdefault(h.organisation_id, []).append(WebhookChannel(h.url, h.secret, hook=h))
+        return cls(webhooks=hooks)
+
+    def deliver(self, alert: Alert, event: str) -> None:
+        self.in_app.deliver(alert, event)
+        for ch in self.webhooks.get(alert.organisation_id, []):
+            ch.deliver(alert, event)
+
+
+# ---- conditions ---------------------------------------------------------------------------
+@dataclass
+class Cond:
+    key: str
+    kind: str
+    org_id: int
+    zone_id: int
+    device_id: int | None
+    message: str
+    value: float | None
+
+
+def _flow(session: Session, device_id: int, since: datetime) -> tuple[int, float]:
+    row = session.connection().execute(sa.text(
+        "SELECT count(fl), max(fl) - min(fl) FROM readings WHERE device_id = :d AND time >= :t "
+        "AND fl IS NOT NULL"), {"d": device_id, "t": since if session.get_bind().dialect.name ==
+                                "postgresql" else since.strftime("%Y-%m-%d %H:%M:%S.%f")}).one()
+    return int(row[0] or 0), float(row[1] or 0.0)
+
+
+def _closed_leak(session: Session, device_id: int) -> float | None:
+    rows = session.connection().execute(sa.text(
+        "SELECT vs, fl FROM readings WHERE device_id = :d AND fl IS NOT NULL "
+        "ORDER BY seq DESC LIMIT 2"), {"d": device_id}).all()
+    if len(rows) < 2 or any(r[0] != 0 for r in rows):
+        return None
+    return float(rows[0][1]) - float(rows[1][1])
+
+
+def conditions(session: Session, now: datetime) -> list[Cond]:
+    from server.irrigation.controller import zone_moisture
+
+    out: list[Cond] = []
+    zones = session.exec(select(Zone, Farm).join(Farm, col(Farm.id) == Zone.farm_id)).all()
+    for zone, farm in zones:
+        assert zone.id is not None
+        org = farm.organisation_id
+        cfg = session.get(ZoneIrrigation, zone.id)
+        m = zone_moisture(session, zone.id, now)
+        if cfg is not None and m is not None:
+            if cfg.dry_alert_pct > 0 and m < cfg.dry_alert_pct:
+                out.append(Cond(f"too_dry:{zone.id}", "too_dry", org, zone.id, None,
+                                message("too_dry", zone.name, value=m), m))
+            if m > cfg.wet_alert_pct:
+                out.append(Cond(f"too_wet:{zone.id}", "too_wet", org, zone.id, None,
+                                message("too_wet", zone.name, value=m), m))
+        devices = session.exec(select(Device).where(Device.zone_id == zone.id,
+                                                    Device.status != DeviceStatus.revoked)).all()
+        for dev in devices:
+            st = session.get(DeviceState, dev.id)
+            if st is None or st.last_seen_at is None:
+                continue
+
+            def add(kind: str, value: float | None, dev: Device = dev) -> None:
+                out.append(Cond(f"{kind}:{dev.id}", kind, org, zone.id, dev.id,  # type: ignore[arg-type]
+                                message(kind, zone.name, dev.uid, value), value))
+
+            silent_s = (now - _utc(st.last_seen_at)).total_seconds()
+            if st.state == "offline":
+                add("device_offline", None)
+            elif dev.role == DeviceRole.sensor and silent_s > 3 * (st.next_s or DEFAULT_INTERVAL_S):
+                add("sensor_silent", silent_s / 60)
+            if st.bat is not None and st.bat < BATTERY_LOW_MV:
+                add("battery_low", float(st.bat))
+            if dev.role == DeviceRole.valve:
+                cmd = session.exec(select(ValveCommand).where(ValveCommand.device_id == dev.id)
+                                   .order_by(col(ValveCommand.cmd_id).desc())).first()
+                if cmd is not None and cmd.op == "open" and cmd.status == "accepted" and cmd.acked_at:
+                    since = _utc(cmd.acked_at)
+                    if (now - since).total_seconds() >= NO_FLOW_S:
+                        n, litres = _flow(session, dev.id, since - timedelta(seconds=5))  # type: ignore[arg-type]
+                        if n >= 2 and litres < 0.2:
+                            add("no_flow", None)
+                leak = _closed_leak(session, dev.id)  # type: ignore[arg-type]
+                if leak is not None and leak >= LEAK_LITRES:
+                    add("flow_closed", leak)
+    return out
+
+
+def _drops(session: Session, now: datetime, open_by_key: dict[str, Alert],
+           notifier: Notifier) -> None:
+    """Buffer drops: open when the device's counter grows; resolve after a quiet day."""
+    rows = session.exec(select(Device, DeviceState, Zone, Farm)
+                        .join(DeviceState, col(DeviceState.device_id) == Device.id)
+                        .join(Zone, col(Zone.id) == Device.zone_id)
+                        .join(Farm, col(Farm.id) == Zone.farm_id)
+                        .where(col(DeviceState.dropped) > 0)).all()
+    seen = set()
+    for dev, st, zone, farm in rows:
+        key = f"drops:{dev.id}"
+        seen.add(key)
+        alert = open_by_key.get(key)
+        if alert is not None:
+            if st.dropped > (alert.value or 0):
+                alert.value, alert.last_seen_at = float(st.dropped), now
+                alert.message = message("drops", zone.name, dev.uid, st.dropped)
+            elif (now - _utc(alert.last_seen_at)).total_seconds() > DROPS_QUIET_S:
+                _resolve(alert, now, notifier)
+            continue
+        last = session.exec(select(Alert).where(Alert.key == key)
+                            .order_by(col(Alert.id).desc())).first()
+        if st.dropped > (last.value or 0 if last else 0):
+            _open(session, Cond(key, "drops", farm.organisation_id, zone.id, dev.id,  # type: ignore[arg-type]
+                                message("drops", zone.name, dev.uid, st.dropped),
+                                float(st.dropped)), now, notifier)
+
+
+def _open(session: Session, c: Cond, now: datetime, notifier: Notifier) -> Alert:
+    alert = Alert(organisation_id=c.org_id, zone_id=c.zone_id, device_id=c.device_id, kind=c.kind,
+                  key=c.key, state="open", message=c.message[:300], value=c.value, opened_at=now,
+                  last_seen_at=now)
+    session.add(alert)
+    session.flush()
+    notifier.deliver(alert, "opened")
+    return alert
+
+
+def _resolve(alert: Alert, now: datetime, notifier: Notifier) -> None:
+    alert.state, alert.resolved_at = "resolved", now
+    notifier.deliver(alert, "resolved")
+
+
+def evaluate(session: Session, now: datetime, notifier: Notifier | None = None) -> None:
+    notifier = notifier or Notifier()
+    unresolved = session.exec(select(Alert).where(Alert.state != "resolved")).all()
+    open_by_key = {a.key: a for a in unresolved}
+    current = {c.key: c for c in conditions(session, now)}
+    for key, c in current.items():
+        alert = open_by_key.get(key)
+        if alert is None:
+            _open(session, c, now, notifier)
+        else:
+            alert.last_seen_at, alert.value, alert.message = now, c.value, c.message[:300]
+    for key, alert in open_by_key.items():
+        if not key.startswith("drops:") and key not in current:
+            _resolve(alert, now, notifier)
+    _drops(session, now, open_by_key, notifier)
+    session.flush()
+
+
+def acknowledge(session: Session, alert_id: int, user_id: int | None,
+                now: datetime | None = None) -> Alert:
+    alert = session.get(Alert, alert_id)
+    if alert is None:
+        raise NotFound(f"Alert {alert_id} does not exist.")
+    if alert.state == "resolved":
+        raise Conflict("This alert is already resolved.")
+    if alert.state == "open":
+        alert.state = "acknowledged"
+        alert.acknowledged_at = now or datetime.now(timezone.utc)
+        alert.acknowledged_by = user_id
+    return alert

@@ -1,0 +1,177 @@
+"""Valve leases (docs/protocol.md "cmd" and "ack"): issuing, publishing, retrying, expiring,
+and following the device's acks (stored by the ingest worker in ``device_acks``).
+
+A command is a row of ``irrigation_commands``; its id comes from a per-device counter so ids
+are strictly increasing per device. Lifecycle::
+
+    pending ──publish──▶ sent ──accepted──▶ accepted ──done──▶ done
+       │                  │ └─rejected──▶ rejected
+       │                  └─(no ack, retried until expires_at)──▶ expired
+       └─(device offline until expires_at)──▶ expired;  newer command first ──▶ superseded
+
+A device that is offline (its Last Will says so) gets nothing published; when it comes back
+online its pending commands are sent, or they expire at their deadline. Every command also
+carries ``exp`` so a device that learns of a stale command late refuses it itself.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from server.irrigation import log as irrlog
+from server.models import Device
+from server.models.irrigation import CommandCounter, ValveCommand
+from server.models.telemetry import DeviceAck, DeviceState
+
+__all__ = ["Publisher", "issue", "next_cmd_id", "send_pending", "process_acks", "OPEN_STATES",
+           "cmd_topic", "payload_of"]
+
+log = logging.getLogger(__name__)
+
+Publisher = Callable[[str, bytes], bool]
+OPEN_STATES = ("pending", "sent", "accepted")
+
+
+def _utc(dt: datetime) -> datetime:
+    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+
+
+def cmd_topic(uid: str) -> str:
+    return f"nongso/v1/{uid}/cmd"
+
+
+def next_cmd_id(session: Session, device_id: int) -> int:
+    """Allocate the next command id for a device (inside the caller's transaction)."""
+    t = CommandCounter.__table__  # type: ignore[attr-defined]
+    n = session.connection().execute(
+        sa.update(t).where(t.c.device_id == device_id).values(last_id=t.c.last_id + 1)
+        .returning(t.c.last_id)).scalar()
+    if n is None:
+        # A device's first command; ids restart nowhere below what was ever used.
+        used = session.exec(select(sa.func.max(ValveCommand.cmd_id))
+                            .where(ValveCommand.device_id == device_id)).one() or 0
+        n = int(used) + 1
+        session.add(CommandCounter(device_id=device_id, last_id=n))
+        session.flush()
+    return int(n)
+
+
+def issue(session: Session, device: Device, op: str, *, trigger: str, now: datetime,
+          dur_s: int | None = None, valid_s: int = 300, user_id: int | None = None) -> ValveCommand:
+    """Queue a command for ``device`` (published by the controller's next step)."""
+    if op not in ("open", "close"):
+        raise ValueError("op must be open or close")
+    if op == "open" and not (dur_s and 1 <= dur_s <= 86400):
+        raise ValueError("an open needs dur_s in 1..86400")
+    assert device.id is not None
+    cmd = ValveCommand(device_id=device.id, zone_id=device.zone_id,
+                       cmd_id=next_cmd_id(session, device.id), op=op,
+                       dur_s=dur_s if op == "open" else None,
+                       expires_at=now + timedelta(seconds=valid_s), trigger=trigger,
+                       user_id=user_id, created_at=now)
+    # An older command not yet published would only be refused as stale: drop it.
+    for old in session.exec(select(ValveCommand).where(ValveCommand.device_id == device.id,
+                                                        ValveCommand.status == "pending")).all():
+        old.status, old.reason = "superseded", "newer_command"
+    session.add(cmd)
+    session.flush()
+    return cmd
+
+
+def payload_of(cmd: ValveCommand) -> bytes:
+    body: dict[str, Any] = {"v": 1, "id": cmd.cmd_id, "op": cmd.op}
+    if cmd.op == "open":
+        body["dur_s"] = cmd.dur_s
+    body["exp"] = int(_utc(cmd.expires_at).timestamp())
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def _online(state: DeviceState | None) -> bool:
+    return state is not None and state.last_seen_at is not None and state.state != "offline"
+
+
+def send_pending(session: Session, publish: Publisher, now: datetime, retry_s: float = 5.0) -> int:
+    """Publish pending commands of online devices, re-send unanswered ones, expire the late.
+
+    Returns the number of publishes."""
+    sent = 0
+    rows = session.exec(select(ValveCommand, Device).join(Device, col(Device.id) == ValveCommand.device_id)
+                        .where(col(ValveCommand.status).in_(("pending", "sent")))
+                        .order_by(ValveCommand.device_id, ValveCommand.cmd_id)).all()
+    for cmd, dev in rows:
+        if now >= _utc(cmd.expires_at):
+            cmd.status, cmd.reason = "expired", cmd.reason or "deadline"
+            continue
+        if not _online(session.get(DeviceState, dev.id)):
+            continue  # delivered when the device is back, unless it expires first
+        due = cmd.status == "pending" or (
+            cmd.sent_at is not None and (now - _utc(cmd.sent_at)).total_seconds() >= retry_s)
+        if not due:
+            continue
+        if publish(cmd_topic(dev.uid), payload_of(cmd)):
+            if cmd.status == "pending":
+                cmd.status = "sent"
+            cmd.sent_at = now
+            cmd.attempts += 1
+            sent += 1
+    return sent
+
+
+def process_acks(session: Session, after_id: int, now: datetime) -> int:
+    """Apply command acks with id > ``after_id``; return the largest ack id seen."""
+    acks = session.exec(select(DeviceAck).where(col(DeviceAck.id) > after_id,
+                                               col(DeviceAck.cmd_id).is_not(None))
+                        .order_by(col(DeviceAck.id))).all()
+    last = after_id
+    for ack in acks:
+        assert ack.id is not None
+        last = max(last, ack.id)
+        cmd = session.exec(select(ValveCommand).where(ValveCommand.device_id == ack.device_id,
+                                                      ValveCommand.cmd_id == ack.cmd_id)).first()
+        if cmd is None:
+            continue
+        _apply(session, cmd, ack)
+    return last
+
+
+def _apply(session: Session, cmd: ValveCommand, ack: DeviceAck) -> None:
+    at = _utc(ack.received_at)
+    body = ack.body or {}
+    if ack.res == "accepted":
+        if cmd.status in ("pending", "sent"):
+            cmd.status, cmd.acked_at = "accepted", at
+            cmd.granted_s = body.get("dur_s")
+            if cmd.op == "open":
+                run = irrlog.current_run(session, cmd.device_id)
+                if run is None:
+                    run = irrlog.open_run(session, cmd.zone_id, cmd.device_id, at, cmd.trigger,
+                                          cmd.user_id)
+                cmd.log_id = run.id
+            else:
+                cmd.status = "done"
+                cmd.done_at = at
+    elif ack.res == "rejected":
+        reason = str(body.get("reason") or "")
+        if reason == "duplicate":
+            return  # it had arrived; the first ack was lost or is on its way
+        if cmd.status in ("pending", "sent"):
+            cmd.status, cmd.reason, cmd.acked_at = "rejected", reason[:64], at
+    elif ack.res == "done":
+        if cmd.status == "done" and cmd.done_at is not None:
+            return
+        cmd.status, cmd.done_at = "done", at
+        cmd.run_s, cmd.litres = body.get("run_s"), body.get("l")
+        cmd.reason = str(body.get("why") or "")[:64] or None
+        run = session.get(irrlog.IrrigationLog, cmd.log_id) if cmd.log_id else \
+            irrlog.current_run(session, cmd.device_id)
+        if run is not None:
+            irrlog.add_litres(run, cmd.litres)
+            if cmd.reason != "superseded":
+                irrlog.close_run(run, at, cmd.reason)

@@ -1,0 +1,75 @@
+"""The irrigation log: every watering with start, end, litres, trigger and who."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from server.models.irrigation import IrrigationLog
+
+__all__ = ["open_run", "current_run", "close_run", "add_litres", "litres_since", "recent",
+           "TRIGGERS", "TRIGGER_VI", "last_watering"]
+
+TRIGGERS = ("auto", "manual", "fallback")
+TRIGGER_VI = {"auto": "tự động", "manual": "bấm tay", "fallback": "thiết bị tự tưới"}
+
+
+def _utc(dt: datetime) -> datetime:
+    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+
+
+def current_run(session: Session, device_id: int) -> IrrigationLog | None:
+    """The device's watering that has started and not ended."""
+    return session.exec(select(IrrigationLog).where(IrrigationLog.device_id == device_id,
+                                                     col(IrrigationLog.ended_at).is_(None))
+                        .order_by(col(IrrigationLog.id).desc())).first()
+
+
+def open_run(session: Session, zone_id: int, device_id: int | None, at: datetime, trigger: str,
+             user_id: int | None = None) -> IrrigationLog:
+    if trigger not in TRIGGERS:
+        raise ValueError(f"trigger must be one of {TRIGGERS}")
+    entry = IrrigationLog(zone_id=zone_id, device_id=device_id, started_at=at, trigger=trigger,
+                          user_id=user_id, litres=0.0)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def add_litres(entry: IrrigationLog, litres: float | None) -> None:
+    if litres is not None:
+        entry.litres = round((entry.litres or 0.0) + float(litres), 2)
+
+
+def close_run(entry: IrrigationLog, at: datetime, why: str | None) -> None:
+    if entry.ended_at is None:
+        entry.ended_at = at
+        entry.why = (why or "")[:64] or None
+
+
+def litres_since(session: Session, zone_id: int, since: datetime) -> float:
+    """Litres logged for the zone by runs that started at or after ``since``."""
+    total = session.exec(select(sa.func.coalesce(sa.func.sum(IrrigationLog.litres), 0.0))
+                         .where(IrrigationLog.zone_id == zone_id,
+                                col(IrrigationLog.started_at) >= since)).one()
+    return float(total or 0.0)
+
+
+def recent(session: Session, zone_id: int, days: int = 7, limit: int = 50) -> list[IrrigationLog]:
+    since = datetime.now(timezone.utc) - timedelta(days=days)
+    return list(session.exec(select(IrrigationLog).where(IrrigationLog.zone_id == zone_id,
+                                                         col(IrrigationLog.started_at) >= since)
+                             .order_by(col(IrrigationLog.started_at).desc()).limit(limit)).all())
+
+
+def last_watering(session: Session, zone_id: int) -> dict[str, Any] | None:
+    e = session.exec(select(IrrigationLog).where(IrrigationLog.zone_id == zone_id)
+                     .order_by(col(IrrigationLog.started_at).desc())).first()
+    if e is None:
+        return None
+    return {"started_at": _utc(e.started_at), "ended_at": _utc(e.ended_at) if e.ended_at else None,
+            "litres": e.litres, "trigger": e.trigger, "trigger_vi": TRIGGER_VI.get(e.trigger, e.trigger),
+            "running": e.ended_at is None}

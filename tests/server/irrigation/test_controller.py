@@ -1,0 +1,181 @@
+"""Controller decisions on scripted soil curves (threshold with hysteresis, windows, daily cap,
+rain skip, max run, ET mode) — commands checked in the database and on the publisher."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+
+from sqlmodel import Session
+
+from server.irrigation import log as irrlog
+from server.irrigation.controller import Controller, in_windows, parse_windows
+from server.models import DeviceRole, Zone
+from tests.server.irrigation.conftest import Irr, utc
+
+T0 = utc(2026, 11, 20, 0, 0)  # 07:00 in Vietnam, inside the default morning window
+
+
+class Pub:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, dict]] = []
+
+    def __call__(self, topic: str, payload: bytes) -> bool:
+        self.sent.append((topic, json.loads(payload)))
+        return True
+
+
+def _setup(irr: Irr, **settings: object) -> tuple[Controller, Pub]:
+    irr.add("c-s1")
+    irr.add("c-v1", role=DeviceRole.valve)
+    irr.state("c-v1", T0 - timedelta(minutes=1), vs=0)
+    irr.settings(windows="", on_pct=40.0, off_pct=55.0, lease_s=600, **settings)
+    pub = Pub()
+    return Controller(irr.engine, pub, auto_valid_s=120), pub
+
+
+def _cmds(irr: Irr) -> list[tuple]:
+    return [tuple(r) for r in irr.rows("select cmd_id, op, status, trigger, dur_s from "
+                                       "irrigation_commands order by id")]
+
+
+def _accept_last(irr: Irr, at: datetime) -> None:
+    cmd_id, op, *_ = _cmds(irr)[-1]
+    irr.ack("c-v1", cmd_id, "accepted", at, **({"dur_s": 600} if op == "open" else {}))
+
+
+def test_hysteresis_opens_below_lower_and_closes_at_upper(irr: Irr) -> None:
+    ctl, pub = _setup(irr)
+    series = [(0, 50.0), (1, 45.0), (2, 39.5), (3, 42.0), (4, 50.0), (5, 54.9), (6, 55.2),
+              (7, 50.0), (8, 41.0), (9, 39.0)]
+    actions = []
+    for minute, m in series:
+        now = T0 + timedelta(minutes=minute)
+        irr.state("c-s1", now, m=m)
+        irr.state("c-v1", now)
+        before = len(_cmds(irr))
+        ctl.step(now)
+        new = _cmds(irr)[before:]
+        actions.append((m, [c[1] for c in new]))
+        if new:
+            _accept_last(irr, now + timedelta(seconds=1))
+    assert actions == [(50.0, []), (45.0, []), (39.5, ["open"]), (42.0, []), (50.0, []),
+                       (54.9, []), (55.2, ["close"]), (50.0, []), (41.0, []), (39.0, ["open"])]
+    ids = [p["id"] for _t, p in pub.sent]
+    assert ids == sorted(set(ids)) and len(ids) == 3
+    assert pub.sent[0] == ("nongso/v1/c-v1/cmd", {"v": 1, "id": 1, "op": "open", "dur_s": 600,
+                                                   "exp": int((T0 + timedelta(minutes=4)).timestamp())})
+    assert pub.sent[1][1]["op"] == "close"
+    assert all(c[3] == "auto" for c in _cmds(irr))
+
+
+def test_lease_is_extended_while_below_upper_but_never_past_max_run(irr: Irr) -> None:
+    ctl, _pub = _setup(irr, max_run_s=900)
+    irr.state("c-s1", T0, m=35.0)
+    ctl.step(T0)
+    _accept_last(irr, T0)
+    ctl.step(T0)  # accepted: the run is logged
+    for minute in range(1, 30):
+        now = T0 + timedelta(minutes=minute)
+        irr.state("c-s1", now, m=45.0)
+        before = len(_cmds(irr))
+        ctl.step(now)
+        if len(_cmds(irr)) > before:
+            _accept_last(irr, now)
+    opens = [c for c in _cmds(irr) if c[1] == "open"]
+    # first lease 600 s; with < 200 s left it is extended, each time only up to the 900 s
+    # max run (420 s + 480 s, then 840 s + 60 s); after that, nothing more
+    assert [c[4] for c in opens] == [600, 480, 60]
+
+
+def test_time_window_respected(irr: Irr) -> None:
+    ctl, _pub = _setup(irr)
+    irr.settings(windows="05:00-09:30,16:00-16:35")
+    noon = utc(2026, 11, 20, 5, 0)  # 12:00 local
+    irr.state("c-s1", noon, m=30.0)
+    irr.state("c-v1", noon)
+    ctl.step(noon)
+    assert _cmds(irr) == []
+    assert ctl.decisions[-1]["why"] == "outside_window"
+    evening = utc(2026, 11, 20, 9, 30)  # 16:30 local
+    irr.state("c-s1", evening, m=30.0)
+    irr.state("c-v1", evening)
+    ctl.step(evening)
+    assert [c[1] for c in _cmds(irr)] == ["open"]
+    _accept_last(irr, evening)
+    late = utc(2026, 11, 20, 9, 36)  # 16:36 local, lease still running: window over → close
+    irr.state("c-s1", late, m=30.0)
+    irr.state("c-v1", late)
+    ctl.step(late)
+    assert [c[1] for c in _cmds(irr)][-1] == "close"
+    assert ctl.decisions[-1]["why"] == "window_closed"
+
+
+def test_windows_parse_and_wrap_midnight() -> None:
+    assert len(parse_windows("05:00-09:30, 16:00-18:30")) == 2
+    assert in_windows("22:00-02:00", utc(2026, 1, 1, 16, 30))  # 23:30 local
+    assert not in_windows("22:00-02:00", utc(2026, 1, 1, 20, 0))  # 03:00 local
+    assert in_windows("", utc(2026, 1, 1, 5, 0))
+
+
+def test_daily_litre_cap(irr: Irr) -> None:
+    ctl, _pub = _setup(irr, max_litres_day=150.0, flow_lpm=20.0)
+    irr.state("c-s1", T0, m=30.0)
+    ctl.step(T0)
+    # only 150 L left today at 20 L/min → 7.5 min, not the 10-minute lease
+    assert _cmds(irr)[-1][1:] == ("open", "sent", "auto", 450)
+    irr.ack("c-v1", 1, "accepted", T0, dur_s=450)
+    ctl.step(T0)
+    irr.ack("c-v1", 1, "done", T0 + timedelta(seconds=450), why="lease_end", run_s=450, l=150.0)
+    later = T0 + timedelta(minutes=30)
+    irr.state("c-s1", later, m=30.0)
+    irr.state("c-v1", later)
+    ctl.step(later)
+    assert len(_cmds(irr)) == 1
+    assert ctl.decisions[-1]["why"] == "daily_cap"
+    with Session(irr.engine) as s:
+        assert irrlog.litres_since(s, irr.ids["zones"]["carrot"], T0 - timedelta(hours=1)) == 150.0
+    # the next local day has a fresh budget
+    tomorrow = T0 + timedelta(days=1)
+    irr.state("c-s1", tomorrow, m=30.0)
+    irr.state("c-v1", tomorrow)
+    ctl.step(tomorrow)
+    assert _cmds(irr)[-1][1] == "open"
+
+
+class Rain:
+    def __init__(self, mm: float) -> None:
+        self.mm = mm
+
+    def rain_mm(self, zone: Zone, start: datetime, end: datetime) -> float | None:
+        return self.mm if end > T0 else 0.0
+
+    def et0_mm_day(self, zone: Zone, day: date) -> float | None:
+        return 5.0
+
+
+def test_rain_skip_with_a_forecast_source(irr: Irr) -> None:
+    ctl, _pub = _setup(irr, rain_skip_mm=5.0)
+    ctl.forecast = Rain(12.0)
+    irr.state("c-s1", T0, m=30.0)
+    ctl.step(T0)
+    assert _cmds(irr) == [] and ctl.decisions[-1]["why"] == "rain"
+    ctl.forecast = Rain(1.0)
+    ctl.step(T0)
+    assert [c[1] for c in _cmds(irr)] == ["open"]
+
+
+def test_et_mode_waters_the_deficit(irr: Irr) -> None:
+    ctl, _pub = _setup(irr, mode="et", kc=1.0, deficit_trigger_mm=10.0, flow_lpm=20.0,
+                       max_run_s=3600)
+    ctl.forecast = Rain(0.0)
+    irr.state("c-s1", T0, m=50.0)
+    ctl.step(T0)  # starts the deficit clock
+    ctl.step(T0 + timedelta(days=1))  # 5 mm deficit: not yet
+    assert _cmds(irr) == []
+    assert abs(irr.get_settings().deficit_mm - 5.0) < 1e-6
+    irr.state("c-v1", T0 + timedelta(days=2))
+    ctl.step(T0 + timedelta(days=2))  # 10 mm over 1000 m² = 10,000 L → capped by max run
+    cmds = _cmds(irr)
+    assert [c[1] for c in cmds] == ["open"] and cmds[0][4] == 3600
+    assert irr.get_settings().deficit_mm < 10.0
