@@ -104,3 +104,93 @@ def irr_pg(pg_url: str) -> Iterator[Irr]:
 
 def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=timezone.utc)  # type: ignore[misc]
+
+
+def wait_for(cond: Any, timeout: float = 10.0, what: str = "condition") -> Any:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        got = cond()
+        if got:
+            return got
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def ingest() -> Iterator[Any]:
+    """Start the real ingest worker (thread) against a broker; stopped at the end."""
+    import threading
+
+    from server.telemetry.ingest import IngestConfig, IngestWorker
+
+    started: list[tuple[threading.Thread, threading.Event]] = []
+
+    def start(engine: Engine, url: str) -> IngestWorker:
+        w = IngestWorker(engine, IngestConfig(mqtt_url=url, client_id="irr-ingest", flush_s=0.02))
+        stop = threading.Event()
+        t = threading.Thread(target=w.run, args=(stop,), daemon=True)
+        t.start()
+        wait_for(lambda: w.stats.connected, 10, "ingest connected")
+        started.append((t, stop))
+        return w
+
+    yield start
+    for t, stop in started:
+        stop.set()
+        t.join(10)
+
+
+class ScriptedValve:
+    """A valve node stand-in on a real MQTT connection: answers commands as told."""
+
+    def __init__(self, port: int, uid: str, mode: str = "accept") -> None:
+        import json
+
+        import paho.mqtt.client as mqtt
+
+        self.uid, self.mode, self.port = uid, mode, port
+        self.received: list[dict[str, Any]] = []
+        self._json = json
+        c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=uid,
+                        protocol=mqtt.MQTTv311, clean_session=False)
+        c.will_set(f"nongso/v1/{uid}/status", b'{"v":1,"state":"offline"}', qos=1, retain=True)
+        c.on_connect = lambda cl, *_: (cl.subscribe(f"nongso/v1/{uid}/cmd", 1),
+                                       self.status("online"))
+        c.on_message = self._on_message
+        self.client = c
+
+    def start(self) -> ScriptedValve:
+        self.client.connect("127.0.0.1", self.port, keepalive=5)
+        self.client.loop_start()
+        wait_for(self.client.is_connected, 5, "valve connected")
+        return self
+
+    def status(self, state: str) -> None:
+        info = self.client.publish(f"nongso/v1/{self.uid}/status",
+                                   self._json.dumps({"v": 1, "state": state, "role": "valve"}), 1, True)
+        if state != "online":  # (online is sent from the network thread's on_connect)
+            info.wait_for_publish(5)
+
+    def ack(self, body: dict[str, Any]) -> None:
+        self.client.publish(f"nongso/v1/{self.uid}/ack", self._json.dumps({"v": 1, **body}), 1)
+
+    def _on_message(self, _c: Any, _u: Any, msg: Any) -> None:
+        cmd = self._json.loads(msg.payload)
+        self.received.append(cmd)
+        if self.mode == "accept":
+            self.ack({"id": cmd["id"], "res": "accepted", **({"dur_s": cmd["dur_s"]}
+                                                             if cmd["op"] == "open" else {})})
+        elif self.mode == "reject":
+            self.ack({"id": cmd["id"], "res": "rejected", "reason": "cooldown"})
+
+    def drop(self) -> None:
+        """Vanish without DISCONNECT: the broker publishes the Last Will."""
+        self.client.loop_stop()
+        self.client.socket().close()  # type: ignore[union-attr]
+
+    def stop(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
