@@ -15,6 +15,7 @@ from server.api import api_router
 from server.db import make_engine
 from server.deps import authenticate
 from server.errors import install_error_handlers
+from server.irrigation import pages as irrigation_pages
 from server.ocop_workflow import pages as ocop_pages
 from server.pages import router as pages_router
 from server.telemetry import pages as telemetry_pages
@@ -62,7 +63,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(stamp_resolver.router)
     app.include_router(api_router)
     app.include_router(pages_router)
-    for pages in (telemetry_pages, trace_pages, ocop_pages):
+    for pages in (telemetry_pages, trace_pages, ocop_pages, irrigation_pages):
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

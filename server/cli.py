@@ -19,12 +19,13 @@ app.add_typer(users_app, name="users")
 
 
 def _register_packages() -> None:
+    from server.irrigation import cli as irrigation_cli
     from server.ocop_workflow import cli as ocop_cli
     from server.stamps import cli as stamps_cli
     from server.telemetry import cli as telemetry_cli
     from server.trace import cli as trace_cli
 
-    for mod in (telemetry_cli, trace_cli, ocop_cli, stamps_cli):
+    for mod in (telemetry_cli, trace_cli, ocop_cli, stamps_cli, irrigation_cli):
         mod.register(app)
     __import__("server.simcli", fromlist=["register"]).register(app)  # nongso simulate
 

@@ -97,8 +97,11 @@ def _zones_for(session: SessionDep, org_ids: list[int] | None) -> list[dict[str,
         devices = session.exec(select(Device).where(Device.zone_id == zone.id)).all()
         from server.telemetry.queries import zone_summary
 
+        from server.irrigation.status import zone_status
+
         out.append({"zone": zone, "farm": farm, "crop_vi": CROP_NAMES_VI.get(zone.crop, zone.crop),
-                    "devices": devices, "latest": zone_summary(session, devices)})
+                    "devices": devices, "latest": zone_summary(session, devices),
+                    "irr": zone_status(session, zone, devices)})
     return out
 
 

@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from server.api import auth, farms, organisations, zones
+from server.irrigation import api as irrigation_api
 from server.ocop_workflow import api as ocop_api
 from server.stamps import api as stamps_api
 from server.telemetry import api as telemetry_api
@@ -19,3 +20,4 @@ api_router.include_router(telemetry_api.router)
 api_router.include_router(trace_api.router)
 api_router.include_router(ocop_api.router)
 api_router.include_router(stamps_api.router)
+api_router.include_router(irrigation_api.router)

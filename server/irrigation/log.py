@@ -70,6 +70,7 @@ def last_watering(session: Session, zone_id: int) -> dict[str, Any] | None:
                      .order_by(col(IrrigationLog.started_at).desc())).first()
     if e is None:
         return None
-    return {"started_at": _utc(e.started_at), "ended_at": _utc(e.ended_at) if e.ended_at else None,
+    local = _utc(e.started_at).astimezone(timezone(timedelta(hours=7)))
+    return {"started_at": _utc(e.started_at), "started_local": local.strftime("%H:%M %d/%m"), "ended_at": _utc(e.ended_at) if e.ended_at else None,
             "litres": e.litres, "trigger": e.trigger, "trigger_vi": TRIGGER_VI.get(e.trigger, e.trigger),
             "running": e.ended_at is None}

@@ -1,0 +1,105 @@
+"""Commands: ``nongso controller`` (the irrigation loop, standalone), ``nongso irrigation
+water|stop|alerts``."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+
+import typer
+
+__all__ = ["register"]
+
+irrigation_app = typer.Typer(help="Irrigation: manual watering and alerts.", no_args_is_help=True)
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    from server.db import make_engine
+    from server.settings import load_settings
+
+    settings = load_settings()
+    return settings, make_engine(settings.sqlalchemy_url)
+
+
+def controller(interval: float = typer.Option(1.0, min=0.1, max=60, help="Seconds per step.")) -> None:
+    """Run the irrigation controller (all zones) until SIGTERM/Ctrl-C."""
+    from server.irrigation.controller import start_controller
+
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings, engine = _engine()
+    url = settings.mqtt_url or os.environ.get("NONGSO_MQTT_URL", "")
+    if not url:
+        typer.echo("error: set NONGSO_MQTT_URL (mqtt://nongso-controller:<password>@host:1883)",
+                   err=True)
+        raise typer.Exit(2)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    handle = start_controller(engine, settings, url, interval_s=interval)
+    try:
+        while not stop.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        pass
+    handle.stop()
+    typer.echo("controller stopped")
+
+
+@irrigation_app.command("water")
+def water(zone: int = typer.Option(..., help="Zone id."),
+          minutes: int = typer.Option(10, min=1, max=240)) -> None:
+    """Queue "water now" for a zone (the controller publishes it)."""
+    from sqlmodel import Session
+
+    from server.errors import DomainError
+    from server.irrigation.controller import water_now
+
+    _s, engine = _engine()
+    with Session(engine) as s:
+        try:
+            cmds = water_now(s, zone, minutes, None)
+        except DomainError as exc:
+            typer.echo(f"error: {exc.detail}", err=True)
+            raise typer.Exit(2) from exc
+        s.commit()
+        typer.echo(", ".join(f"device {c.device_id}: command {c.cmd_id}" for c in cmds))
+
+
+@irrigation_app.command("stop")
+def stop_cmd(zone: int = typer.Option(..., help="Zone id.")) -> None:
+    """Queue "stop" for a zone."""
+    from sqlmodel import Session
+
+    from server.errors import DomainError
+    from server.irrigation.controller import stop_zone
+
+    _s, engine = _engine()
+    with Session(engine) as s:
+        try:
+            cmds = stop_zone(s, zone, None)
+        except DomainError as exc:
+            typer.echo(f"error: {exc.detail}", err=True)
+            raise typer.Exit(2) from exc
+        s.commit()
+        typer.echo(", ".join(f"device {c.device_id}: command {c.cmd_id}" for c in cmds))
+
+
+@irrigation_app.command("alerts")
+def alerts_list() -> None:
+    """Unresolved alerts."""
+    from sqlmodel import Session, select
+
+    from server.models.irrigation import Alert
+
+    _s, engine = _engine()
+    with Session(engine) as s:
+        for a in s.exec(select(Alert).where(Alert.state != "resolved").order_by(Alert.id)).all():
+            typer.echo(f"{a.id}\t{a.state}\t{a.kind}\t{a.message}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add this package's commands to ``app``."""
+    app.command("controller")(controller)
+    app.add_typer(irrigation_app, name="irrigation")
