@@ -1,0 +1,72 @@
+"""Security headers on every response (a plain ASGI middleware).
+
+* ``Content-Security-Policy``: scripts only from our own origin (no inline scripts, no
+  inline event handlers — templates load ``/static/*.js``), styles from our origin plus
+  inline ``<style>`` blocks (the templates use them), no plugins, no framing
+  (``frame-ancestors 'none'``), forms post only to us;
+* ``X-Content-Type-Options: nosniff``, ``Referrer-Policy`` (stamp URLs carry serials: other
+  sites get the origin only), ``X-Frame-Options: DENY`` for old browsers,
+  ``Permissions-Policy`` (the camera is for our own scanner page only);
+* ``Strict-Transport-Security`` only when the request came over HTTPS (uvicorn's
+  ``proxy_headers`` turns the proxy's ``X-Forwarded-Proto`` into the scheme) or when
+  ``hsts_always`` is set (``cookie_secure`` in the settings: the site is HTTPS-only).
+
+Headers a route already set are kept (e.g. the GS1 resolver's CORS headers are untouched:
+this middleware adds no CORS header at all). FastAPI's ``/docs`` and ``/redoc`` load their
+assets from a CDN and get a policy that allows exactly that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+__all__ = ["SecurityHeadersMiddleware", "CSP", "DOCS_CSP"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+       "img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
+       "frame-ancestors 'none'")
+DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+            "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+            "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
+            "worker-src 'self' blob:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'")
+HSTS = b"max-age=31536000; includeSubDomains"
+_DOCS = ("/docs", "/redoc")
+_COMMON = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+    (b"x-frame-options", b"DENY"),
+    (b"permissions-policy", b"camera=(self), microphone=(), geolocation=(), payment=()"),
+]
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, app: ASGIApp, hsts_always: bool = False) -> None:
+        self.app = app
+        self.hsts_always = hsts_always
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        csp = DOCS_CSP if path.startswith(_DOCS) else CSP
+        extra = [*_COMMON, (b"content-security-policy", csp.encode())]
+        if self.hsts_always or scope.get("scheme") == "https":
+            extra.append((b"strict-transport-security", HSTS))
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                have = {k.lower() for k, _ in headers}
+                headers += [(k, v) for k, v in extra if k not in have]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
