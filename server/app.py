@@ -20,6 +20,7 @@ from server.ocop_workflow import pages as ocop_pages
 from server.pages import router as pages_router
 from server.telemetry import pages as telemetry_pages
 from server.trace import pages as trace_pages
+from server.security_headers import SecurityHeadersMiddleware
 from server.settings import Settings, load_settings
 from server.stamps import resolver as stamp_resolver
 from server.throttle import LoginThrottle
@@ -66,4 +67,5 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     for pages in (telemetry_pages, trace_pages, ocop_pages, irrigation_pages):
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(SecurityHeadersMiddleware, hsts_always=settings.cookie_secure)
     return app
