@@ -192,24 +192,34 @@ class Controller:
     retry_s: float = 5.0
     auto_valid_s: int = 120
     ack_cursor: int = 0
+    #: Alerts are evaluated at most this often (seconds); 0 = every step.
+    alerts_every_s: float = 0.0
     decisions: list[dict[str, Any]] = field(default_factory=list)
+    event_cursor: datetime | None = None
+    _alerts_at: datetime | None = None
 
     def step(self, now: datetime | None = None) -> None:
         now = now or datetime.now(timezone.utc)
         with Session(self.engine) as s:
             self.ack_cursor = leases.process_acks(s, self.ack_cursor, now)
+            self.event_cursor = irrlog.record_fallback_events(s, self.event_cursor, now)
             s.commit()
-            for zone in s.exec(select(Zone).order_by(Zone.id)).all():
+            for zone_id in s.exec(select(Zone.id).order_by(Zone.id)).all():
                 try:
-                    self._zone(s, zone, now)
+                    zone = s.get(Zone, zone_id)
+                    if zone is not None:
+                        self._zone(s, zone, now)
+                    s.commit()
                 except Exception:
-                    log.exception("zone %s: decision failed", zone.id)
+                    log.exception("zone %s: decision failed", zone_id)
                     s.rollback()
-            s.commit()
             leases.send_pending(s, self.publish, now, self.retry_s)
             s.commit()
-            alerts_mod.evaluate(s, now, self.notifier or alerts_mod.Notifier.from_db(s))
-            s.commit()
+            if self._alerts_at is None or self.alerts_every_s <= 0 or \
+                    (now - self._alerts_at).total_seconds() >= self.alerts_every_s:
+                self._alerts_at = now
+                alerts_mod.evaluate(s, now, self.notifier or alerts_mod.Notifier.from_db(s))
+                s.commit()
 
     def _note(self, zone: Zone, action: str, why: str, **kw: Any) -> None:
         self.decisions.append({"zone_id": zone.id, "action": action, "why": why, **kw})
@@ -346,7 +356,7 @@ def start_controller(engine: Engine, settings: Any, mqtt_url: str, *, interval_s
                      forecast: ForecastSource | None = None) -> ControllerHandle:
     """Run the controller loop in a daemon thread against the broker at ``mqtt_url``."""
     pub = MQTTPublisher(mqtt_url)
-    ctl = Controller(engine, pub, forecast or NoForecast())
+    ctl = Controller(engine, pub, forecast or NoForecast(), alerts_every_s=10.0)
     handle = ControllerHandle(ctl, pub, interval_s)
     handle.thread.start()
     return handle

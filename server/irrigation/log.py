@@ -74,3 +74,33 @@ def last_watering(session: Session, zone_id: int) -> dict[str, Any] | None:
     return {"started_at": _utc(e.started_at), "started_local": local.strftime("%H:%M %d/%m"), "ended_at": _utc(e.ended_at) if e.ended_at else None,
             "litres": e.litres, "trigger": e.trigger, "trigger_vi": TRIGGER_VI.get(e.trigger, e.trigger),
             "running": e.ended_at is None}
+
+
+def record_fallback_events(session: Session, after_received: datetime | None,
+                           now: datetime) -> datetime | None:
+    """Log the valve node's own fallback runs (telemetry events with ``"cmd": null``).
+
+    Scans valve events received after ``after_received``; returns the new cursor."""
+    from server.models.telemetry import Reading
+
+    since = after_received or (now - timedelta(days=1))
+    rows = session.exec(select(Reading).where(col(Reading.received_at) > since,
+                                              col(Reading.extra).is_not(None),
+                                              col(Reading.vs).is_not(None))
+                        .order_by(col(Reading.received_at), col(Reading.seq))).all()
+    cursor = after_received
+    for r in rows:
+        cursor = _utc(r.received_at) if cursor is None else max(cursor, _utc(r.received_at))
+        ev = (r.extra or {}).get("ev")
+        if ev is None or (r.extra or {}).get("cmd") is not None:
+            continue
+        run = current_run(session, r.device_id)
+        at = _utc(r.time)
+        if ev == "open" and run is None:
+            entry = open_run(session, r.zone_id, r.device_id, at, "fallback")
+            entry.meter_start = r.fl
+        elif ev == "close" and run is not None and run.trigger == "fallback":
+            if run.meter_start is not None and r.fl is not None and r.fl >= run.meter_start:
+                run.litres = round(r.fl - run.meter_start, 2)
+            close_run(run, at, str((r.extra or {}).get("why") or "fallback_done"))
+    return cursor

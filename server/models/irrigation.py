@@ -112,6 +112,8 @@ class IrrigationLog(SQLModel, table=True):
     trigger: str = Field(max_length=16)
     user_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     why: str | None = Field(default=None, max_length=64)
+    #: Flow-meter litres (since the node's power-on) at the start of a fallback run.
+    meter_start: float | None = None
 
 
 class Alert(SQLModel, table=True):

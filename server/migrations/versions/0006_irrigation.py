@@ -95,6 +95,7 @@ def upgrade() -> None:
     sa.Column('trigger', _S(length=16), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('why', _S(length=64), nullable=True),
+    sa.Column('meter_start', sa.Float(), nullable=True),
     sa.ForeignKeyConstraint(['device_id'], ['devices.id'], ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['zone_id'], ['zones.id'], ondelete='CASCADE'),

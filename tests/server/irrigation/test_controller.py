@@ -179,3 +179,36 @@ def test_et_mode_waters_the_deficit(irr: Irr) -> None:
     cmds = _cmds(irr)
     assert [c[1] for c in cmds] == ["open"] and cmds[0][4] == 3600
     assert irr.get_settings().deficit_mm < 10.0
+
+
+def test_device_fallback_runs_are_logged(irr: Irr) -> None:
+    import sqlalchemy as sa
+
+    ctl, _pub = _setup(irr)
+    irr.settings(mode="off")
+    dev = irr.devices["c-v1"]
+
+    def event(seq: int, at: datetime, vs: int, fl: float, extra: str) -> None:
+        with irr.engine.begin() as c:
+            c.execute(sa.text("INSERT INTO readings (device_id, time, seq, zone_id, time_known, "
+                              "received_at, vs, fl, extra) VALUES (:d, :t, :s, :z, 1, :t, :vs, "
+                              ":fl, :x)"),
+                      {"d": dev, "t": at.strftime("%Y-%m-%d %H:%M:%S.%f"), "s": seq,
+                       "z": irr.ids["zones"]["carrot"], "vs": vs, "fl": fl, "x": extra})
+
+    event(1, T0 + timedelta(seconds=1), 1, 50.0, '{"ev":"open","why":"fallback","cmd":null}')
+    ctl.step(T0 + timedelta(seconds=2))
+    log = irr.rows("select trigger, ended_at, device_id from irrigation_log")
+    assert [(r.trigger, r.ended_at, r.device_id) for r in log] == [("fallback", None, dev)]
+    event(2, T0 + timedelta(seconds=600), 1, 60.0, '{"cmd":null}')  # a plain reading
+    event(3, T0 + timedelta(seconds=900), 0, 91.25,
+          '{"ev":"close","why":"fallback_done","cmd":null}')
+    ctl.step(T0 + timedelta(seconds=901))
+    ctl.step(T0 + timedelta(seconds=902))  # nothing is logged twice
+    log = irr.rows("select trigger, litres, why, ended_at from irrigation_log")
+    assert len(log) == 1 and (log[0].trigger, log[0].litres, log[0].why) == (
+        "fallback", 41.25, "fallback_done")
+    # commanded runs' events (cmd set) are the lease path's business, not logged here
+    event(4, T0 + timedelta(seconds=1000), 1, 91.25, '{"ev":"open","why":"cmd","cmd":7}')
+    ctl.step(T0 + timedelta(seconds=1001))
+    assert irr.scalar("select count(*) from irrigation_log") == 1
