@@ -90,12 +90,17 @@ def record_scan(session: Session, stamp: Stamp, place: str, now: datetime | None
     """
     now = now or utcnow()
     assert stamp.id is not None
-    session.execute(sa.insert(Scan).values(stamp_id=stamp.id, at=now, place=place))
-    count = session.execute(
-        sa.update(Stamp).where(col(Stamp.id) == stamp.id)
-        .values(scan_count=Stamp.scan_count + 1,
-                first_scan_at=sa.func.coalesce(Stamp.first_scan_at, now))
-        .returning(Stamp.scan_count)).scalar_one()
+    bump = (sa.update(Stamp).where(col(Stamp.id) == stamp.id)
+            .values(scan_count=Stamp.scan_count + 1,
+                    first_scan_at=sa.func.coalesce(Stamp.first_scan_at, now))
+            .returning(Stamp.scan_count))
+    if session.get_bind().dialect.name == "postgresql":
+        # One round trip: the log row and the counter in one statement.
+        log_row = sa.insert(Scan).values(stamp_id=stamp.id, at=now, place=place).cte("log_row")
+        count = session.execute(bump.add_cte(log_row)).scalar_one()
+    else:
+        session.execute(sa.insert(Scan).values(stamp_id=stamp.id, at=now, place=place))
+        count = session.execute(bump).scalar_one()
     cheap = count <= PLACES_LIMIT - 1 and not place.startswith("geo:")
     reason = None
     if stamp.clone_suspected_at is None and not cheap:

@@ -92,8 +92,16 @@ def build_view(session: Session, lot: Lot, product: Product, stamp: Stamp | None
     return view
 
 
-def cached_view(session: Session, lot: Lot, product: Product, stamp: Stamp) -> ConsumerView:
-    """:func:`build_view` with the lot part reused for :data:`VIEW_TTL_S` seconds."""
+_NO_RECALL = object()
+
+
+def cached_view(session: Session, lot: Lot, product: Product, stamp: Stamp,
+                recall: LotRecall | None | object = _NO_RECALL) -> ConsumerView:
+    """:func:`build_view` with the lot part reused for :data:`VIEW_TTL_S` seconds.
+
+    ``recall`` is the lot's recall as the caller read it in the same query as the stamp;
+    when not given it is read here. Either way it is never taken from the cache.
+    """
     import dataclasses
     import time
 
@@ -107,5 +115,6 @@ def cached_view(session: Session, lot: Lot, product: Product, stamp: Stamp) -> C
         _cache[lot.id] = (now + VIEW_TTL_S, view)
     else:
         view = hit[1]
-    recall = session.exec(select(LotRecall).where(LotRecall.lot_id == lot.id)).first()
-    return dataclasses.replace(view, stamp=stamp, recall=recall)
+    if recall is _NO_RECALL:
+        recall = session.exec(select(LotRecall).where(LotRecall.lot_id == lot.id)).first()
+    return dataclasses.replace(view, stamp=stamp, recall=recall)  # type: ignore[arg-type]

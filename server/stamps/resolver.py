@@ -21,7 +21,7 @@ from qr import serial as qserial
 from qr.errors import GS1Error
 from qr.gs1 import digital_link, parse_digital_link
 from server.deps import SessionDep, SettingsDep
-from server.models.stamps import Stamp
+from server.models.stamps import LotRecall, Stamp
 from server.models.trace import Lot, Product
 from server.pages import templates
 from server.stamps import clone, consumer, links
@@ -120,24 +120,32 @@ def resolve(request: Request, rest: str, session: SessionDep, settings: Settings
 def _find(session: Session, gtin: str, lot_code: str,
           serial: str) -> tuple[Lot, Product, Stamp] | None:
     """One indexed query: the stamp by serial, with its lot and product, if they match."""
+    found = _find_with_recall(session, gtin, lot_code, serial)
+    return None if found is None else found[:3]  # type: ignore[return-value]
+
+
+def _find_with_recall(session: Session, gtin: str, lot_code: str,
+                      serial: str) -> tuple[Lot, Product, Stamp, LotRecall | None] | None:
     row = session.exec(
-        select(Stamp, Lot, Product).join(Lot, col(Lot.id) == Stamp.lot_id)
-        .join(Product, col(Product.id) == Lot.product_id).where(Stamp.serial == serial)).first()
+        select(Stamp, Lot, Product, LotRecall).join(Lot, col(Lot.id) == Stamp.lot_id)
+        .join(Product, col(Product.id) == Lot.product_id)
+        .outerjoin(LotRecall, col(LotRecall.lot_id) == Lot.id)
+        .where(Stamp.serial == serial)).first()
     if row is None:
         return None
-    stamp, lot, product = row
+    stamp, lot, product, recall = row
     if lot.code != lot_code or product.gtin != gtin:
         return None
-    return lot, product, stamp
+    return lot, product, stamp, recall
 
 
 def _consumer_page(request: Request, session: Session, settings: Any, gtin: str, lot_code: str,
                    serial: str, anchor: str, link_header: str) -> Response:
-    found = _find(session, gtin, lot_code, serial)
+    found = _find_with_recall(session, gtin, lot_code, serial)
     if found is None:
         return _error(request, 404, "Tem không chính hãng",
                       "This stamp was never issued: it is not genuine.", "not_issued")
-    lot, product, stamp = found
+    lot, product, stamp, recall = found
     if request.method != "HEAD":
         lat = _float(request.query_params.get("lat"))
         lon = _float(request.query_params.get("lon"))
@@ -145,7 +153,7 @@ def _consumer_page(request: Request, session: Session, settings: Any, gtin: str,
         place = clone.coarse_place(ip, settings.secret_key[:16], lat, lon)
         if not (place.startswith("geo:") and clone.refine_place(session, stamp, place)):
             stamp = clone.record_scan(session, stamp, place)
-    view = consumer.cached_view(session, lot, product, stamp)
+    view = consumer.cached_view(session, lot, product, stamp, recall)
     lang = _lang(request)
     resp = templates.TemplateResponse(
         request, "stamp_consumer.html",

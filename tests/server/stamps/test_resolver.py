@@ -223,3 +223,19 @@ def test_growing_conditions_come_from_the_telemetry_store(sw: StampWorld) -> Non
     assert "48 lần đo" in page
     # m = 30 + i % 10 for i in 0..47: mean 30 + 208 / 48 = 34.3
     assert "độ ẩm đất trung bình 34.3 %" in page
+
+
+def test_scans_counted_on_postgresql(pg_world) -> None:  # type: ignore[no-untyped-def]
+    from tests.server.stamps.conftest import make_lot
+
+    sw = make_lot(pg_world)
+    uri = _uris(sw, 1)[0]
+    for n in range(1, 6):
+        page = sw.w.client.get(uri, headers=HTML)
+        assert page.status_code == 200
+        assert f'<strong class="scan-count">{n}</strong>' in page.text
+    with Session(sw.w.engine) as s:
+        stamp = s.exec(select(Stamp)).one()
+        assert stamp.scan_count == 5 and stamp.first_scan_at is not None
+        from server.models.stamps import Scan
+        assert len(s.exec(select(Scan).where(Scan.stamp_id == stamp.id)).all()) == 5
