@@ -232,22 +232,23 @@ def _drops(session: Session, now: datetime, open_by_key: dict[str, Alert],
                         .where(col(DeviceState.dropped) > 0)).all()
     seen = set()
     for dev, st, zone, farm in rows:
+        dropped = int(st.dropped or 0)
         key = f"drops:{dev.id}"
         seen.add(key)
         alert = open_by_key.get(key)
         if alert is not None:
-            if st.dropped > (alert.value or 0):
-                alert.value, alert.last_seen_at = float(st.dropped), now
-                alert.message = message("drops", zone.name, dev.uid, st.dropped)
+            if dropped > (alert.value or 0):
+                alert.value, alert.last_seen_at = float(dropped), now
+                alert.message = message("drops", zone.name, dev.uid, dropped)
             elif (now - _utc(alert.last_seen_at)).total_seconds() > DROPS_QUIET_S:
                 _resolve(alert, now, notifier)
             continue
         last = session.exec(select(Alert).where(Alert.key == key)
                             .order_by(col(Alert.id).desc())).first()
-        if st.dropped > (last.value or 0 if last else 0):
+        if dropped > ((last.value or 0) if last else 0):
             _open(session, Cond(key, "drops", farm.organisation_id, zone.id, dev.id,  # type: ignore[arg-type]
-                                message("drops", zone.name, dev.uid, st.dropped),
-                                float(st.dropped)), now, notifier)
+                                message("drops", zone.name, dev.uid, dropped),
+                                float(dropped)), now, notifier)
 
 
 def _open(session: Session, c: Cond, now: datetime, notifier: Notifier) -> Alert:

@@ -89,13 +89,13 @@ def stop_cmd(zone: int = typer.Option(..., help="Zone id.")) -> None:
 @irrigation_app.command("alerts")
 def alerts_list() -> None:
     """Unresolved alerts."""
-    from sqlmodel import Session, select
+    from sqlmodel import Session, col, select
 
     from server.models.irrigation import Alert
 
     _s, engine = _engine()
     with Session(engine) as s:
-        for a in s.exec(select(Alert).where(Alert.state != "resolved").order_by(Alert.id)).all():
+        for a in s.exec(select(Alert).where(Alert.state != "resolved").order_by(col(Alert.id))).all():
             typer.echo(f"{a.id}\t{a.state}\t{a.kind}\t{a.message}")
 
 

@@ -90,6 +90,7 @@ def in_windows(text: str, now: datetime) -> bool:
 
 
 def ensure_settings(session: Session, zone: Zone, today: date | None = None) -> ZoneIrrigation:
+    assert zone.id is not None
     row = session.get(ZoneIrrigation, zone.id)
     if row is None:
         row = ZoneIrrigation(zone_id=zone.id, **defaults_for(zone.crop, today or date.today()))
@@ -101,7 +102,7 @@ def ensure_settings(session: Session, zone: Zone, today: date | None = None) -> 
 def _devices(session: Session, zone_id: int, role: DeviceRole) -> list[Device]:
     return list(session.exec(select(Device).where(Device.zone_id == zone_id, Device.role == role,
                                                   Device.status != DeviceStatus.revoked)
-                             .order_by(Device.id)).all())
+                             .order_by(col(Device.id))).all())
 
 
 def zone_moisture(session: Session, zone_id: int, now: datetime) -> float | None:
@@ -197,14 +198,29 @@ class Controller:
     decisions: list[dict[str, Any]] = field(default_factory=list)
     event_cursor: datetime | None = None
     _alerts_at: datetime | None = None
+    _boots: dict[int, int] = field(default_factory=dict)
+
+    def _reboots(self, s: Session, now: datetime) -> None:
+        """Notice valve nodes that rebooted (status ``bt`` grew) and end their leases."""
+        rows = s.exec(select(Device, DeviceState).join(DeviceState, col(DeviceState.device_id) == Device.id)
+                      .where(Device.role == DeviceRole.valve, col(DeviceState.boot).is_not(None))).all()
+        for dev, st in rows:
+            assert dev.id is not None and st.boot is not None
+            prev = self._boots.get(dev.id)
+            self._boots[dev.id] = st.boot
+            if prev is not None and st.boot > prev:
+                n = leases.end_at_reboot(s, dev.id, _utc(st.state_at or now))
+                log.warning("valve %s rebooted (boot %d → %d); %d lease(s) ended", dev.uid,
+                            prev, st.boot, n)
 
     def step(self, now: datetime | None = None) -> None:
         now = now or datetime.now(timezone.utc)
         with Session(self.engine) as s:
             self.ack_cursor = leases.process_acks(s, self.ack_cursor, now)
             self.event_cursor = irrlog.record_fallback_events(s, self.event_cursor, now)
+            self._reboots(s, now)
             s.commit()
-            for zone_id in s.exec(select(Zone.id).order_by(Zone.id)).all():
+            for zone_id in s.exec(select(Zone.id).order_by(col(Zone.id))).all():
                 try:
                     zone = s.get(Zone, zone_id)
                     if zone is not None:

@@ -104,7 +104,7 @@ def send_pending(session: Session, publish: Publisher, now: datetime, retry_s: f
     sent = 0
     rows = session.exec(select(ValveCommand, Device).join(Device, col(Device.id) == ValveCommand.device_id)
                         .where(col(ValveCommand.status).in_(("pending", "sent")))
-                        .order_by(ValveCommand.device_id, ValveCommand.cmd_id)).all()
+                        .order_by(col(ValveCommand.device_id), col(ValveCommand.cmd_id))).all()
     for cmd, dev in rows:
         if now >= _utc(cmd.expires_at):
             cmd.status, cmd.reason = "expired", cmd.reason or "deadline"
@@ -175,3 +175,18 @@ def _apply(session: Session, cmd: ValveCommand, ack: DeviceAck) -> None:
             irrlog.add_litres(run, cmd.litres)
             if cmd.reason != "superseded":
                 irrlog.close_run(run, at, cmd.reason)
+
+
+def end_at_reboot(session: Session, device_id: int, at: datetime) -> int:
+    """A reboot starts with the valve closed and sends no ``done`` for the interrupted lease
+    (docs/protocol.md): end the device's accepted leases and its run at the boot."""
+    n = 0
+    for cmd in session.exec(select(ValveCommand).where(ValveCommand.device_id == device_id,
+                                                       ValveCommand.status == "accepted",
+                                                       ValveCommand.op == "open")).all():
+        cmd.status, cmd.reason, cmd.done_at = "done", "reboot", at
+        n += 1
+    run = irrlog.current_run(session, device_id)
+    if run is not None and run.trigger != "fallback":
+        irrlog.close_run(run, at, "reboot")
+    return n

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import date
+from typing import Any
 
 __all__ = ["Stage", "PROFILES", "stage_for", "defaults_for", "PROFILE_NAMES_VI"]
 
@@ -81,7 +82,7 @@ def stage_for(profile: str, day: date) -> Stage | None:
     return None
 
 
-def defaults_for(crop: str, day: date) -> dict[str, object]:
+def defaults_for(crop: str, day: date) -> dict[str, Any]:
     """Settings for a new zone of ``crop`` on ``day`` (threshold mode; generic if unknown)."""
     st = stage_for(crop, day)
     if st is None:

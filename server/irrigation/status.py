@@ -38,7 +38,7 @@ def _valve(session: Session, valves: list[Device], now: datetime) -> dict[str, A
     if any(c is not None and c.status in ("pending", "sent") for c in cmds):
         c = next(c for c in cmds if c is not None and c.status in ("pending", "sent"))
         return {"key": "waiting", "vi": "Đang gửi lệnh mở…" if c.op == "open" else "Đang gửi lệnh đóng…"}
-    if any(active_open(session, v.id, now) for v in valves) or \
+    if any(active_open(session, v.id, now) for v in valves if v.id is not None) or \
             any(s is not None and s.vs == 1 for s in states):  # type: ignore[arg-type]
         return {"key": "open", "vi": "Đang mở"}
     return {"key": "closed", "vi": "Đóng"}

@@ -212,3 +212,24 @@ def test_device_fallback_runs_are_logged(irr: Irr) -> None:
     event(4, T0 + timedelta(seconds=1000), 1, 91.25, '{"ev":"open","why":"cmd","cmd":7}')
     ctl.step(T0 + timedelta(seconds=1001))
     assert irr.scalar("select count(*) from irrigation_log") == 1
+
+
+def test_reboot_ends_the_interrupted_lease(irr: Irr) -> None:
+    ctl, _pub = _setup(irr)
+    irr.settings(mode="off")
+    irr.state("c-v1", T0, boot=4)
+    ctl.step(T0)
+    with Session(irr.engine) as s:
+        from server.irrigation.controller import water_now
+
+        water_now(s, irr.ids["zones"]["carrot"], 20, None, now=T0)
+        s.commit()
+    ctl.step(T0)
+    irr.ack("c-v1", 1, "accepted", T0, dur_s=1200)
+    ctl.step(T0 + timedelta(seconds=1))
+    assert irr.scalar("select count(*) from irrigation_log where ended_at is null") == 1
+    boot_at = T0 + timedelta(minutes=3)
+    irr.state("c-v1", boot_at, boot=5, state_at=boot_at)
+    ctl.step(boot_at + timedelta(seconds=1))
+    assert irr.rows("select status, reason from irrigation_commands") == [("done", "reboot")]
+    assert irr.rows("select why from irrigation_log where ended_at is not null") == [("reboot",)]
