@@ -1,0 +1,314 @@
+"""Tenant isolation on EVERY route, generated from the route table.
+
+The lychee co-op owns one of everything (farm, zone, device, product, lot, stamps, OCOP
+product/dossier/document/certificate, alert, notification, ...); their names carry the
+marker ``VICTIM``. The carrot co-op's admin (another organisation, the most powerful
+outsider short of a platform admin) calls every non-public route with the lychee objects'
+ids in the path and — for writes — a body generated from the OpenAPI schema that points at
+lychee objects. Each route needs a rule in ``RULES``:
+
+* ``deny``  – refused: 403 or 404, and the response never shows a lychee object;
+* ``list``  – answered (2xx) but without any lychee object (an empty or own-only list);
+* ``own``   – acts on the caller's own things only (``/auth/me``, logout, criteria, an
+              EPCIS capture naming lychee EPCs is stored for the caller and linked to no
+              lychee lot): 2xx/3xx and no lychee object in the answer.
+
+Reads run first (on the pristine state), then writes, then logouts.
+
+A route without a rule fails the test: "new route without a rule".
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlmodel import Session
+
+from server import models as m
+from server.models.irrigation import Alert
+from server.models.ocop import OcopDocument, OcopNotification
+from server.models.trace import (Certificate, CertificateKind, CertificateSubject, Location,
+                                 LocationKind)
+from server.public import is_public
+from server.routes import iter_routes
+from server.telemetry.credentials import add_device, make_claims
+from tests.server.ocop.conftest import OcopWorld
+from tests.server.stamps.conftest import issue, make_lot
+
+MARK = "VICTIM"
+D, L, O = "deny", "list", "own"
+
+#: (method, path template) → expected result for another organisation's admin.
+RULES: dict[tuple[str, str], str] = {
+    ("POST", "/api/v1/auth/logout"): O, ("GET", "/api/v1/auth/me"): O,
+    ("GET", "/api/v1/organisations"): L, ("POST", "/api/v1/organisations"): D,
+    ("GET", "/api/v1/organisations/{org_id}"): D, ("PATCH", "/api/v1/organisations/{org_id}"): D,
+    ("GET", "/api/v1/organisations/{org_id}/members"): D,
+    ("POST", "/api/v1/organisations/{org_id}/members"): D,
+    ("GET", "/api/v1/farms"): L, ("POST", "/api/v1/farms"): D,
+    ("GET", "/api/v1/farms/{farm_id}"): D, ("PATCH", "/api/v1/farms/{farm_id}"): D,
+    ("DELETE", "/api/v1/farms/{farm_id}"): D,
+    ("GET", "/api/v1/zones"): L, ("POST", "/api/v1/zones"): D,
+    ("GET", "/api/v1/zones/{zone_id}"): D, ("PATCH", "/api/v1/zones/{zone_id}"): D,
+    ("DELETE", "/api/v1/zones/{zone_id}"): D,
+    ("POST", "/api/v1/zones/{zone_id}/devices"): D, ("GET", "/api/v1/zones/{zone_id}/devices"): D,
+    ("GET", "/api/v1/devices/{device_id}"): D, ("POST", "/api/v1/devices/{device_id}/rotate"): D,
+    ("POST", "/api/v1/devices/{device_id}/revoke"): D,
+    ("GET", "/api/v1/devices/{device_id}/gaps"): D,
+    ("POST", "/api/v1/organisations/{org_id}/device-claims"): D,
+    ("POST", "/api/v1/device-claims/claim"): D,
+    ("GET", "/api/v1/zones/{zone_id}/readings"): D, ("GET", "/api/v1/devices/{device_id}/readings"): D,
+    ("GET", "/api/v1/zones/{zone_id}/readings.csv"): D,
+    ("GET", "/api/v1/devices/{device_id}/readings.csv"): D,
+    ("GET", "/api/v1/zones/{zone_id}/latest"): D, ("GET", "/api/v1/dead-letters"): D,
+    ("GET", "/api/v1/lots"): L, ("POST", "/api/v1/lots"): D, ("GET", "/api/v1/lots/lookup"): D,
+    ("GET", "/api/v1/lots/blocked"): D, ("GET", "/api/v1/lots/{lot_id}"): D,
+    ("POST", "/api/v1/lots/{lot_id}/events"): D, ("POST", "/api/v1/lots/transform"): D,
+    ("GET", "/api/v1/lots/{lot_id}/timeline"): D, ("GET", "/api/v1/lots/{lot_id}/lineage"): D,
+    ("GET", "/api/v1/lots/{lot_id}/epcis"): D, ("GET", "/api/v1/lots/{lot_id}/flags"): D,
+    ("POST", "/api/v1/lots/{lot_id}/override"): D, ("POST", "/api/v1/epcis/capture"): O,
+    ("GET", "/api/v1/epcis/events"): L,
+    ("GET", "/api/v1/products"): L, ("POST", "/api/v1/products"): D,
+    ("GET", "/api/v1/products/{product_id}"): D,
+    ("GET", "/api/v1/locations"): L, ("POST", "/api/v1/locations"): D,
+    ("GET", "/api/v1/registration-codes"): L, ("POST", "/api/v1/registration-codes"): D,
+    ("GET", "/api/v1/zones/{zone_id}/diary"): D, ("POST", "/api/v1/zones/{zone_id}/diary"): D,
+    ("GET", "/api/v1/zones/{zone_id}/irrigation"): D, ("GET", "/api/v1/lots/{lot_id}/diary"): D,
+    ("GET", "/api/v1/certificates"): L, ("POST", "/api/v1/certificates"): D,
+    ("GET", "/api/v1/certificates/{cert_id}/document"): D,
+    ("GET", "/api/v1/ocop/criteria"): O, ("GET", "/api/v1/ocop/products"): L,
+    ("POST", "/api/v1/ocop/products"): D, ("GET", "/api/v1/ocop/products/{product_id}"): D,
+    ("POST", "/api/v1/ocop/products/{product_id}/dossiers"): D, ("GET", "/api/v1/ocop/dossiers"): L,
+    ("GET", "/api/v1/ocop/dossiers/{dossier_id}"): D,
+    ("PUT", "/api/v1/ocop/dossiers/{dossier_id}/self-assessment"): D,
+    ("POST", "/api/v1/ocop/dossiers/{dossier_id}/documents"): D,
+    ("GET", "/api/v1/ocop/dossiers/{dossier_id}/documents/{document_id}"): D,
+    ("POST", "/api/v1/ocop/dossiers/{dossier_id}/submit"): D,
+    ("POST", "/api/v1/ocop/dossiers/{dossier_id}/precheck"): D,
+    ("POST", "/api/v1/ocop/dossiers/{dossier_id}/return"): D,
+    ("POST", "/api/v1/ocop/dossiers/{dossier_id}/resubmit"): D,
+    ("PUT", "/api/v1/ocop/dossiers/{dossier_id}/scores"): D,
+    ("POST", "/api/v1/ocop/dossiers/{dossier_id}/close"): D,
+    ("POST", "/api/v1/ocop/dossiers/{dossier_id}/certify"): D,
+    ("GET", "/api/v1/ocop/certificates/{certificate_id}"): D,
+    ("POST", "/api/v1/ocop/certificates/{certificate_id}/revoke"): D,
+    ("GET", "/api/v1/ocop/notifications"): L,
+    ("POST", "/api/v1/ocop/notifications/{notification_id}/read"): D,
+    ("POST", "/api/v1/lots/{lot_id}/stamps"): D,
+    ("GET", "/api/v1/stamp-batches/{batch_id}/stamps.pdf"): D,
+    ("GET", "/api/v1/stamp-batches/{batch_id}/stamps.csv"): D,
+    ("POST", "/api/v1/stamps/{serial}/revoke"): D, ("POST", "/api/v1/lots/{lot_id}/recall"): D,
+    ("GET", "/api/v1/irrigation/profiles"): O,
+    ("GET", "/api/v1/zones/{zone_id}/irrigation/status"): D,
+    ("PUT", "/api/v1/zones/{zone_id}/irrigation/settings"): D,
+    ("POST", "/api/v1/zones/{zone_id}/irrigation/water"): D,
+    ("POST", "/api/v1/zones/{zone_id}/irrigation/stop"): D,
+    ("GET", "/api/v1/zones/{zone_id}/irrigation/log"): D,
+    ("GET", "/api/v1/zones/{zone_id}/irrigation/commands"): D,
+    ("GET", "/api/v1/alerts"): L, ("POST", "/api/v1/alerts/{alert_id}/acknowledge"): D,
+    ("GET", "/api/v1/organisations/{org_id}/alert-webhooks"): D,
+    ("POST", "/api/v1/organisations/{org_id}/alert-webhooks"): D,
+    ("POST", "/logout"): O, ("GET", "/farm"): O, ("GET", "/coop"): O,
+    ("GET", "/claim/{code}"): D, ("POST", "/claim/{code}"): D,
+    ("GET", "/trace"): O, ("GET", "/trace/lots/{lot_id}"): D,
+    ("POST", "/trace/lots/{lot_id}/events"): D, ("GET", "/trace/ship"): O,
+    ("POST", "/trace/ship"): D, ("GET", "/ocop/manage"): O, ("POST", "/ocop/products"): D,
+    ("POST", "/ocop/products/{product_id}/dossiers"): D,
+    ("GET", "/ocop/dossiers/{dossier_id}"): D, ("GET", "/ocop/dossiers/{dossier_id}/self"): D,
+    ("POST", "/ocop/dossiers/{dossier_id}/self"): D, ("GET", "/ocop/dossiers/{dossier_id}/score"): D,
+    ("POST", "/ocop/dossiers/{dossier_id}/score"): D,
+    ("POST", "/ocop/dossiers/{dossier_id}/documents"): D,
+    ("POST", "/ocop/dossiers/{dossier_id}/step"): D,
+    ("POST", "/ocop/certificates/{certificate_id}/revoke"): D,
+    ("POST", "/zones/{zone_id}/water"): D, ("POST", "/zones/{zone_id}/stop"): D,
+    ("POST", "/alerts/{alert_id}/ack"): D, ("GET", "/zones/{zone_id}/irrigation"): D,
+    ("POST", "/zones/{zone_id}/irrigation"): D,
+}
+
+
+def _bodies(ids: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """Bodies the schema cannot give (pages are not in OpenAPI; a few need real values)."""
+    org = ids["org_id"]
+    return {
+        ("POST", "/zones/{zone_id}/water"): {"data": {"minutes": 5}},
+        ("POST", "/api/v1/ocop/products"): {"json": {
+            "organisation_id": org, "name": "Vải xâm nhập", "subgroup": "fresh-produce"}},
+        ("POST", "/ocop/products"): {"data": {
+            "organisation_id": org, "name": "Vải xâm nhập", "subgroup": "fresh-produce"}},
+        ("POST", "/ocop/certificates/{certificate_id}/revoke"): {"data": {"reason": "xâm nhập"}},
+        ("POST", "/claim/{code}"): {"data": {"zone_id": ids["zone_id"]}},
+        ("POST", "/api/v1/epcis/capture"): {"json": ids["epcis_doc"]},
+        ("POST", "/ocop/dossiers/{dossier_id}/documents"): {
+            "files": {"file": ("a.pdf", b"%PDF-1.4 x", "application/pdf")}, "data": {}},
+        ("POST", "/api/v1/ocop/dossiers/{dossier_id}/documents"): {
+            "files": {"file": ("a.pdf", b"%PDF-1.4 x", "application/pdf")},
+            "data": {"kind": "other"}},
+        ("POST", "/ocop/dossiers/{dossier_id}/step"): {"data": {"step": "submit"}},
+        ("POST", "/trace/lots/{lot_id}/events"): {"data": {"kind": "pack"}},
+        ("POST", "/trace/ship"): {"data": {"codes": ids["stamp_url"]}},
+        ("POST", "/api/v1/organisations"): {"json": {"name": "Xâm nhập", "kind": "htx",
+                                                     "province_code": "31"}},
+        ("POST", "/api/v1/farms"): {"json": {"name": "Xâm nhập", "organisation_id": org,
+                                             "province_code": "31", "commune_code": "10741"}},
+        ("POST", "/api/v1/organisations/{org_id}/alert-webhooks"): {
+            "json": {"url": "https://example.com/hook"}},
+    }
+
+
+def _victim(ow: OcopWorld) -> dict[str, Any]:
+    """One of everything in the lychee co-op; names carry the marker."""
+    w = ow.w
+    org, farm, zone = w.orgs["lychee"], w.farms["lychee"], w.zones["lychee"]
+    pid, did, cert = ow.certified(name=f"Vải {MARK} OCOP")
+    did2 = ow.dossier(ow.product(gtin=None, name=f"Vải {MARK} mới"), stars=4)
+    sw = make_lot(w, code=f"{MARK}-LOT")
+    batch = issue(sw, count=1)["batch"]
+    csv = w.client.get(f"/api/v1/stamp-batches/{batch['id']}/stamps.csv",
+                       headers=w.auth("lychee_admin")).text
+    w.client.cookies.clear()
+    stamp_url = csv.splitlines()[1].split(",")[0]
+    serial = stamp_url.rstrip("/").rsplit("/", 1)[1].split("?")[0]
+    r = w.client.post(f"/api/v1/lots/{sw.lot_id}/events", json={"kind": "inspect"},
+                      headers=w.auth("lychee_admin"))
+    assert r.status_code in (200, 201), r.text
+    epcis_doc = w.client.get(f"/api/v1/lots/{sw.lot_id}/epcis",
+                             headers=w.auth("lychee_admin")).json()
+    now = datetime.now(timezone.utc)
+    with Session(w.engine) as s:
+        for model, key in ((m.Organisation, org), (m.Farm, farm), (m.Zone, zone)):
+            obj = s.get(model, key)
+            obj.name = f"{obj.name} {MARK}"  # type: ignore[union-attr]
+            s.add(obj)
+        s.commit()
+        zone_obj = s.get(m.Zone, zone)
+        dev, _pw = add_device(s, zone_obj, m.DeviceRole.sensor, "victim-sensor-1")  # type: ignore[arg-type]
+        claims = make_claims(s, org, m.DeviceRole.sensor, 1)
+        code = claims[0].code
+        loc = Location(organisation_id=org, name=f"Kho {MARK}", kind=LocationKind.warehouse)
+        tcert = Certificate(organisation_id=org, subject=CertificateSubject.farm, farm_id=farm,
+                            kind=list(CertificateKind)[0], number=f"{MARK}-1", issuer=MARK,
+                            valid_from=date(2026, 1, 1), document_name="x.pdf",
+                            document_type="application/pdf", document_size=1)
+        alert = Alert(organisation_id=org, zone_id=zone, kind="dry", key=f"{MARK}-dry",
+                      message=f"Khô {MARK}", opened_at=now, last_seen_at=now)
+        doc = OcopDocument(dossier_id=did2, kind="other", title=f"{MARK}.pdf",
+                           stored_name=f"{MARK.lower()}-doc.pdf", content_type="application/pdf",
+                           size=1, sha256="0" * 64)
+        note = OcopNotification(key=f"{MARK}-note", organisation_id=org,
+                                certificate_id=cert["id"], kind="expiry", message=MARK,
+                                due_on=date(2027, 1, 1))
+        for o in (loc, tcert, alert, doc, note):
+            s.add(o)
+        s.commit()
+        ids = {"org_id": org, "farm_id": farm, "zone_id": zone, "device_id": dev.id,
+               "lot_id": sw.lot_id, "product_id": pid, "dossier_id": did2,
+               "document_id": doc.id, "certificate_id": cert["id"], "cert_id": tcert.id,
+               "notification_id": note.id, "alert_id": alert.id, "batch_id": batch["id"],
+               "serial": serial, "code": code, "location_id": loc.id,
+               "organisation_id": org, "gtin": sw.gtin14, "stamp_url": stamp_url,
+               "epcis_doc": epcis_doc}
+    return ids
+
+
+def _instance(schema: dict[str, Any], spec: dict[str, Any], ids: dict[str, Any],
+              name: str = "") -> Any:
+    """A minimal instance of ``schema`` whose id fields point at the victim's objects."""
+    if "$ref" in schema:
+        node: Any = spec
+        for part in schema["$ref"].lstrip("#/").split("/"):
+            node = node[part]
+        return _instance(node, spec, ids, name)
+    for key in ("anyOf", "oneOf", "allOf"):
+        if key in schema:
+            options = [o for o in schema[key] if o.get("type") != "null"] or schema[key]
+            return _instance(options[0], spec, ids, name)
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "const" in schema:
+        return schema["const"]
+    if "default" in schema and schema["default"] is not None:
+        return schema["default"]
+    t = schema.get("type")
+    if name in ids and t in ("integer", "string", None):
+        return ids[name]
+    if t == "object" or "properties" in schema:
+        props = schema.get("properties", {})
+        return {k: _instance(v, spec, ids, k) for k, v in props.items()
+                if k in schema.get("required", []) or k in ids}
+    if t == "array":
+        return [_instance(schema.get("items", {}), spec, ids, name)] * max(1, schema.get("minItems", 1))
+    if t == "integer":
+        return max(1, int(schema.get("minimum", 1)))
+    if t == "number":
+        return float(schema.get("minimum", 1))
+    if t == "boolean":
+        return False
+    fmt = schema.get("format", "")
+    if fmt == "date":
+        return "2026-06-01"
+    if fmt == "date-time":
+        return "2026-06-01T06:00:00Z"
+    if fmt == "binary" or "contentMediaType" in schema:
+        return b"%PDF-1.4 victim"
+    return "x" * max(3, int(schema.get("minLength", 3)))
+
+
+def _request(spec: dict[str, Any], method: str, path: str, ids: dict[str, Any]) -> dict[str, Any]:
+    op = spec["paths"].get(path, {}).get(method.lower(), {})
+    url = re.sub(r"\{([^}:]+)(:[^}]+)?\}", lambda mt: str(ids[mt.group(1)]), path)
+    params = {p["name"]: _instance(p.get("schema", {}), spec, ids, p["name"])
+              for p in op.get("parameters", []) if p["in"] == "query" and p.get("required")}
+    kw: dict[str, Any] = {"params": params}
+    content = op.get("requestBody", {}).get("content", {})
+    if "application/json" in content:
+        kw["json"] = _instance(content["application/json"]["schema"], spec, ids)
+    elif "multipart/form-data" in content or "application/x-www-form-urlencoded" in content:
+        ct = "multipart/form-data" if "multipart/form-data" in content else \
+            "application/x-www-form-urlencoded"
+        body = _instance(content[ct]["schema"], spec, ids)
+        files = {k: ("victim.pdf", v, "application/pdf") for k, v in body.items()
+                 if isinstance(v, bytes)}
+        data = {k: v for k, v in body.items() if not isinstance(v, bytes)}
+        kw.update(data=data, files=files or None)
+    kw.update(_bodies(ids).get((method, path), {}))
+    return {"url": url, **kw}
+
+
+def test_every_route_refuses_another_organisation(ow: OcopWorld) -> None:
+    app = ow.client.app
+    routes = sorted({(m_, p) for m_, p, _ in iter_routes(app) if m_ != "HEAD"
+                     and not is_public(m_, p)},
+                    key=lambda r: ("logout" in r[1], r[0] != "GET", r))  # reads, writes, logout
+    missing = [r for r in routes if r not in RULES]
+    assert not missing, f"new route without a rule: {missing}"
+    stale = [r for r in RULES if r not in routes]
+    assert not stale, f"rules for routes that no longer exist: {stale}"
+    ids = _victim(ow)
+    spec = ow.client.get("/openapi.json").json()
+    attacker = ow.h("carrot_admin")
+    failures = []
+    for method, path in routes:
+        rule = RULES[(method, path)]
+        req = _request(spec, method, path, ids)
+        r = ow.client.request(method, headers=attacker, follow_redirects=False, **req)
+        ow.client.cookies.clear()
+        leaked = MARK in r.text or MARK.lower() in r.text
+        ok = {D: r.status_code in (403, 404), L: 200 <= r.status_code < 300,
+              O: 200 <= r.status_code < 400}[rule] and not leaked
+        if ok and path == "/api/v1/epcis/capture":
+            # stored for the caller's own organisation, linked to none of the lychee lots
+            ok = r.json()["linked_lots"] == []
+        if not ok:
+            failures.append(f"{method} {path} [{rule}] -> {r.status_code} "
+                            f"{'LEAK ' if leaked else ''}{r.text[:160]!r}")
+    assert not failures, "\n".join(failures)
+    # the victim's things are all still there and unchanged
+    owner = ow.h("lychee_admin")
+    for path in ("/api/v1/farms", "/api/v1/lots", "/api/v1/alerts", "/api/v1/ocop/products"):
+        assert MARK in ow.client.get(path, headers=owner).text, path  # the marker is visible
+    assert ow.client.get(f"/api/v1/farms/{ids['farm_id']}", headers=owner).status_code == 200
+    assert ow.client.get(f"/api/v1/zones/{ids['zone_id']}", headers=owner).status_code == 200
+    dev = ow.client.get(f"/api/v1/devices/{ids['device_id']}", headers=owner).json()
+    assert dev["status"] != "revoked"
