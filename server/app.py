@@ -20,7 +20,7 @@ from server.ocop_workflow import pages as ocop_pages
 from server.pages import router as pages_router
 from server.telemetry import pages as telemetry_pages
 from server.trace import pages as trace_pages
-from server.security_headers import SecurityHeadersMiddleware
+from server.security_headers import SecurityHeadersMiddleware, install_input_guards
 from server.settings import Settings, load_settings
 from server.stamps import resolver as stamp_resolver
 from server.throttle import LoginThrottle
@@ -40,6 +40,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        scan_log = getattr(app.state, "scan_log", None)
+        if scan_log is not None:  # write the consumer scans still queued
+            scan_log.stop()
         if own_engine:
             engine.dispose()
 
@@ -55,6 +58,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     app.state.login_throttle = LoginThrottle()
     install_error_handlers(app)
+    install_input_guards(app)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

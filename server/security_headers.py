@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-__all__ = ["SecurityHeadersMiddleware", "CSP", "DOCS_CSP"]
+__all__ = ["SecurityHeadersMiddleware", "CSP", "DOCS_CSP", "install_input_guards"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -70,3 +70,20 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def install_input_guards(app: Any) -> None:
+    """Numbers too large for the database (e.g. ``/lots/99999999999999999999999``) are the
+    client's mistake: 422 with a message, not a 500 (SQLite raises ``OverflowError``)."""
+    from fastapi import Request
+    from fastapi.responses import Response
+
+    from server.errors import DomainError, Invalid
+
+    async def _overflow(request: Request, exc: Exception) -> Response:
+        handler = app.exception_handlers[DomainError]
+        response: Response = await handler(
+            request, Invalid("A number in the request is too large."))
+        return response
+
+    app.add_exception_handler(OverflowError, _overflow)
