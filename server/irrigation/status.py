@@ -14,7 +14,33 @@ from server.models import Device, DeviceRole, Zone
 from server.models.irrigation import Alert, ValveCommand, ZoneIrrigation
 from server.models.telemetry import DeviceState
 
-__all__ = ["zone_status", "zone_alerts"]
+__all__ = ["zone_status", "zone_alerts", "week_chart"]
+
+CHART_W, CHART_H = 300, 60
+
+
+def week_chart(session: Session, zone_id: int, band: tuple[float, float],
+               now: datetime) -> dict[str, Any] | None:
+    """The last 7 days of soil moisture (6-hour means, from the downsampling query) as SVG
+    coordinates: a polyline and the target band. None when there is no reading."""
+    from datetime import timedelta
+
+    from server.telemetry.queries import series
+
+    start = now - timedelta(days=7)
+    data = series(session, start=start, end=now, bucket_s=6 * 3600, metric="m", zone_id=zone_id)
+    pts = []
+    span = (now - start).total_seconds()
+    for b in data["buckets"]:
+        t = datetime.fromisoformat(b["t"].replace("Z", "+00:00"))
+        x = (t - start).total_seconds() / span * CHART_W
+        y = CHART_H - (b["mean"] or 0) / 100 * CHART_H
+        pts.append(f"{x:.0f},{y:.0f}")
+    if not pts:
+        return None
+    lo, hi = band
+    return {"w": CHART_W, "h": CHART_H, "points": " ".join(pts),
+            "band_y": round(CHART_H - hi / 100 * CHART_H), "band_h": round((hi - lo) / 100 * CHART_H)}
 
 
 def _utc(dt: datetime) -> datetime:
@@ -71,4 +97,5 @@ def zone_status(session: Session, zone: Zone, devices: list[Device] | Any = None
     return {"settings": cfg, "moisture_pct": m, "band": (cfg.on_pct, cfg.off_pct), "gauge": gauge,
             "valve": _valve(session, valves, now), "has_valve": bool(valves),
             "last_watering": irrlog.last_watering(session, zone.id), "plan": plan,
-            "alerts": zone_alerts(session, zone.id)}
+            "alerts": zone_alerts(session, zone.id),
+            "chart": week_chart(session, zone.id, (cfg.on_pct, cfg.off_pct), now)}

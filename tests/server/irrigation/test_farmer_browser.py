@@ -44,11 +44,17 @@ def test_water_now_and_stop_from_the_phone(irr: Irr, mosquitto: Mosquitto, inges
                                       is_mobile=True, has_touch=True)
             page = ctx.new_page()
             page.on("dialog", lambda d: d.accept())  # the "Tưới … phút?" confirmation
+            sizes: list[int] = []
+            page.on("requestfinished", lambda r: sizes.append(r.sizes()["responseBodySize"]
+                                                             + r.sizes()["responseHeadersSize"]))
             page.goto(f"{base}/login?next=/farm")
             page.fill("input[name=login]", "carrot_farmer")
             page.fill("input[name=password]", PASSWORD)
             page.click("button[type=submit]")
             page.wait_for_url(f"{base}/farm")
+            page.wait_for_load_state("networkidle")
+            first_load = sum(sizes)
+            assert 0 < first_load < 150_000, first_load  # the farmer page, as the browser counts it
             card = page.locator(f"#zone-{zone}")
             assert "Độ ẩm đất" in card.inner_text()
             card.locator("select[name=minutes]").select_option("10")
@@ -80,6 +86,7 @@ def test_water_now_and_stop_from_the_phone(irr: Irr, mosquitto: Mosquitto, inges
             assert (row.trigger, row.user_id, row.why) == ("manual", irr.ids["users"]["carrot_farmer"], "cmd")
             assert row.litres is not None and row.litres > 0
             assert "lít · bấm tay" in page.locator(f"#zone-{zone} .last-watering").inner_text()
+            assert page.locator(f"#zone-{zone} .chart polyline").count() == 1
             page.screenshot(path=str(ARTIFACTS / "irrigation-stopped-phone.png"), full_page=True)
             ids = [r[0] for r in irr.rows("select cmd_id from irrigation_commands order by id")]
             assert ids == [1, 2]
