@@ -172,7 +172,7 @@ def _closed_leak(session: Session, device_id: int) -> float | None:
     return float(rows[0][1]) - float(rows[1][1])
 
 
-def conditions(session: Session, now: datetime) -> list[Cond]:
+def conditions(session: Session, now: datetime, no_flow_s: float = NO_FLOW_S) -> list[Cond]:
     from server.irrigation.controller import zone_moisture
 
     out: list[Cond] = []
@@ -212,7 +212,7 @@ def conditions(session: Session, now: datetime) -> list[Cond]:
                                    .order_by(col(ValveCommand.cmd_id).desc())).first()
                 if cmd is not None and cmd.op == "open" and cmd.status == "accepted" and cmd.acked_at:
                     since = _utc(cmd.acked_at)
-                    if (now - since).total_seconds() >= NO_FLOW_S:
+                    if (now - since).total_seconds() >= no_flow_s:
                         n, litres = _flow(session, dev.id, since - timedelta(seconds=5))  # type: ignore[arg-type]
                         if n >= 2 and litres < 0.2:
                             add("no_flow", None)
@@ -266,11 +266,12 @@ def _resolve(alert: Alert, now: datetime, notifier: Notifier) -> None:
     notifier.deliver(alert, "resolved")
 
 
-def evaluate(session: Session, now: datetime, notifier: Notifier | None = None) -> None:
+def evaluate(session: Session, now: datetime, notifier: Notifier | None = None,
+             no_flow_s: float = NO_FLOW_S) -> None:
     notifier = notifier or Notifier()
     unresolved = session.exec(select(Alert).where(Alert.state != "resolved")).all()
     open_by_key = {a.key: a for a in unresolved}
-    current = {c.key: c for c in conditions(session, now)}
+    current = {c.key: c for c in conditions(session, now, no_flow_s)}
     for key, c in current.items():
         alert = open_by_key.get(key)
         if alert is None:

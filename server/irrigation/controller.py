@@ -195,6 +195,7 @@ class Controller:
     ack_cursor: int = 0
     #: Alerts are evaluated at most this often (seconds); 0 = every step.
     alerts_every_s: float = 0.0
+    no_flow_s: float = alerts_mod.NO_FLOW_S
     decisions: list[dict[str, Any]] = field(default_factory=list)
     event_cursor: datetime | None = None
     _alerts_at: datetime | None = None
@@ -234,7 +235,8 @@ class Controller:
             if self._alerts_at is None or self.alerts_every_s <= 0 or \
                     (now - self._alerts_at).total_seconds() >= self.alerts_every_s:
                 self._alerts_at = now
-                alerts_mod.evaluate(s, now, self.notifier or alerts_mod.Notifier.from_db(s))
+                alerts_mod.evaluate(s, now, self.notifier or alerts_mod.Notifier.from_db(s),
+                                    self.no_flow_s)
                 s.commit()
 
     def _note(self, zone: Zone, action: str, why: str, **kw: Any) -> None:
@@ -369,10 +371,12 @@ class ControllerHandle:
 
 
 def start_controller(engine: Engine, settings: Any, mqtt_url: str, *, interval_s: float = 1.0,
-                     forecast: ForecastSource | None = None) -> ControllerHandle:
-    """Run the controller loop in a daemon thread against the broker at ``mqtt_url``."""
+                     forecast: ForecastSource | None = None, **options: Any) -> ControllerHandle:
+    """Run the controller loop in a daemon thread against the broker at ``mqtt_url``.
+
+    ``options`` set :class:`Controller` fields (e.g. ``alerts_every_s``, ``no_flow_s``)."""
     pub = MQTTPublisher(mqtt_url)
-    ctl = Controller(engine, pub, forecast or NoForecast(), alerts_every_s=10.0)
+    ctl = Controller(engine, pub, forecast or NoForecast(), **{"alerts_every_s": 10.0, **options})
     handle = ControllerHandle(ctl, pub, interval_s)
     handle.thread.start()
     return handle
