@@ -34,8 +34,17 @@ _register_packages()
 
 
 def _logging(verbose: bool = False) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from server.logging_setup import setup_logging
+
+    setup_logging(logging.DEBUG if verbose else logging.INFO)
+
+
+@app.callback()
+def _main(ctx: typer.Context) -> None:
+    """Logs: readable on a terminal, JSON lines otherwise (journald, files); secrets masked."""
+    from server.logging_setup import setup_logging
+
+    setup_logging(logging.WARNING if ctx.invoked_subcommand == "demo" else logging.INFO)
 
 
 @db_app.command("upgrade")
