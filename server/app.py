@@ -20,6 +20,8 @@ from server.ocop_workflow import pages as ocop_pages
 from server.pages import router as pages_router
 from server.telemetry import pages as telemetry_pages
 from server.trace import pages as trace_pages
+from server.metrics import MetricsMiddleware
+from server.metrics import router as metrics_router
 from server.security_headers import SecurityHeadersMiddleware, install_input_guards
 from server.settings import Settings, load_settings
 from server.stamps import resolver as stamp_resolver
@@ -71,5 +73,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     for pages in (telemetry_pages, trace_pages, ocop_pages, irrigation_pages):
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(metrics_router)
     app.add_middleware(SecurityHeadersMiddleware, hsts_always=settings.cookie_secure)
+    app.add_middleware(MetricsMiddleware)
     return app

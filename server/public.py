@@ -33,6 +33,8 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset({
     ("GET", "/.well-known/gs1resolver"),
     ("GET", "/traceability/{gtin}/{lot}/{serial}"),
     ("GET", "/certification/{gtin}/{lot}/{serial}"),
+    # Prometheus (issue 10): no session, but its own check -- the metrics token or an admin.
+    ("GET", "/metrics"),
 })
 
 

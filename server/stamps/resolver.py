@@ -26,6 +26,8 @@ from server.models.trace import Lot, Product
 from server.pages import templates
 from server.stamps import clone, consumer, links
 from server.stamps.keys import app_keyring, pin_matches
+from server.metrics import SCANS
+from server.throttle import LoginThrottle
 from server.models.common import utcnow
 from server.trace import lots
 
@@ -77,8 +79,39 @@ def resolver_options(rest: str) -> Response:
     return Response(status_code=204, headers=CORS)
 
 
+#: Failed lookups (malformed, not genuine, never issued, no such link) allowed per client
+#: address in ``window_s``: plenty for a shop checking its stock (genuine stamps never
+#: count), useless for enumerating serials (and the MAC makes guessing hopeless anyway).
+ENUMERATION_LIMIT, ENUMERATION_WINDOW_S = 60, 600.0
+
+
+def _enumeration_throttle(request: Request) -> LoginThrottle:
+    t: LoginThrottle | None = getattr(request.app.state, "resolver_throttle", None)
+    if t is None:
+        t = LoginThrottle(per_login=1 << 30, per_ip=ENUMERATION_LIMIT,
+                          window_s=ENUMERATION_WINDOW_S)
+        request.app.state.resolver_throttle = t
+    return t
+
+
 @router.api_route("/01/{rest:path}", methods=["GET", "HEAD"])
 def resolve(request: Request, rest: str, session: SessionDep, settings: SettingsDep) -> Response:
+    ip = request.client.host if request.client else "?"
+    throttle = _enumeration_throttle(request)
+    wait = throttle.retry_after("", ip)
+    if wait:
+        resp = _error(request, 429, "Quá nhiều lượt kiểm tra",
+                      "Too many lookups of unknown stamps from this address; try again later.",
+                      "rate_limited")
+        resp.headers["Retry-After"] = str(wait)
+        return resp
+    resp = _resolve(request, session, settings)
+    if resp.status_code in (400, 404):
+        throttle.failed("", ip)
+    return resp
+
+
+def _resolve(request: Request, session: Session, settings: Any) -> Response:
     try:
         ids = parse_request_path(request)
     except GS1Error as exc:
@@ -153,6 +186,7 @@ def _consumer_page(request: Request, session: Session, settings: Any, gtin: str,
         place = clone.coarse_place(ip, settings.secret_key[:16], lat, lon)
         if not (place.startswith("geo:") and clone.refine_place(session, stamp, place)):
             stamp = clone.record_scan(session, stamp, place)
+            SCANS.inc()
     view = consumer.cached_view(session, lot, product, stamp, recall)
     lang = _lang(request)
     resp = templates.TemplateResponse(

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections import deque
@@ -28,6 +29,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 from sqlalchemy.engine import Engine
 
+from server import metrics
 from server.telemetry.decoder import KINDS, TOPIC_PREFIX
 from server.telemetry.dispatch import DeviceDirectory, add_message
 from server.telemetry.store import Batch, Store
@@ -204,10 +206,13 @@ class IngestWorker:
                     reason = add_message(batch, self.directory, topic, payload, received)
                     if reason is not None:
                         dead.append(reason)
+                t_commit = time.perf_counter()
                 result = self.store.write(batch)
+                metrics.INGEST_COMMIT_SECONDS.observe(time.perf_counter() - t_commit)
                 break
             except Exception as exc:  # database down, lock timeout, ...
                 self.stats.db_errors += 1
+                metrics.INGEST_DB_ERRORS.inc()
                 self.stats.last_error = f"{type(exc).__name__}: {exc}"[:300]
                 log.error("batch of %d not committed (%s); retrying in %.1fs", len(msgs),
                           self.stats.last_error, delay)
@@ -230,12 +235,17 @@ class IngestWorker:
         s.dead_letters += len(dead)
         for r in dead:
             s.dead_reasons[r] = s.dead_reasons.get(r, 0) + 1
+            metrics.INGEST_DEAD_LETTERS.inc(reason=r.split(":")[0])
+        metrics.INGEST_MESSAGES.inc(len(msgs))
+        metrics.INGEST_READINGS.inc(result.inserted)
+        metrics.INGEST_DUPLICATES.inc(result.duplicates)
         if self.on_commit is not None:
             self.on_commit(msgs, now)
 
     def step(self, timeout: float = 0.5) -> int:
         """Wait up to ``timeout`` for messages; commit and acknowledge one batch."""
         msgs = self._take(timeout)
+        metrics.INGEST_INBOX.set(len(self._inbox) + len(msgs))
         if msgs:
             self._write(msgs)
         return len(msgs)
@@ -243,6 +253,9 @@ class IngestWorker:
     def run(self, stop: threading.Event | None = None, report_s: float = 30.0) -> None:
         """Process batches until ``stop`` is set (or :meth:`stop` is called)."""
         self.directory.reload()
+        port = os.environ.get("NONGSO_INGEST_METRICS_PORT", "")
+        if port.isdigit():
+            metrics.serve_in_thread(int(port))  # Prometheus scrapes each worker
         self.start()
         next_report = time.monotonic() + report_s
         try:
