@@ -126,9 +126,10 @@ def send_pending(session: Session, publish: Publisher, now: datetime, retry_s: f
 
 def process_acks(session: Session, after_id: int, now: datetime) -> int:
     """Apply command acks with id > ``after_id``; return the largest ack id seen."""
-    acks = session.exec(select(DeviceAck).where(col(DeviceAck.id) > after_id,
-                                               col(DeviceAck.cmd_id).is_not(None))
-                        .order_by(col(DeviceAck.id))).all()
+    stmt = select(DeviceAck).where(col(DeviceAck.id) > after_id, col(DeviceAck.cmd_id).is_not(None))
+    if after_id == 0:  # a fresh controller: commands live minutes, not days
+        stmt = stmt.where(col(DeviceAck.received_at) >= now - timedelta(days=2))
+    acks = session.exec(stmt.order_by(col(DeviceAck.id))).all()
     last = after_id
     for ack in acks:
         assert ack.id is not None
