@@ -77,7 +77,7 @@ class _Workers:
 
     def connects(self, i: int) -> int:
         path = self.logdir / f"ingest-{i}.log"
-        return path.read_text(errors="replace").count(" connected to ") if path.exists() else 0
+        return path.read_text(errors="replace").count("connected to ") if path.exists() else 0
 
     def wait_connected(self, i: int, before: int, timeout: float = 60.0) -> None:
         """Wait until worker ``i`` has (re)connected and subscribed."""
