@@ -134,7 +134,7 @@ def main() -> None:
                    NONGSO_PUBLIC_BASE_URL=base)
         server = subprocess.Popen([sys.executable, "-m", "server", "serve", "--port", str(port),
                                    "--workers", str(args.workers)], env=env, cwd=ROOT,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                  stdout=subprocess.DEVNULL, stderr=open(tmp / "server.log", "wb"))
         wait_port(port, 30)
         wrk(base, paths_file, 2, args.conns)  # warm-up
         trivial_rps, _ = wrk(base + "/healthz", None, args.seconds, args.conns)
@@ -160,6 +160,10 @@ def main() -> None:
             server.terminate()
             server.wait(10)
         pg.cleanup()
+        log_file = tmp / "server.log"
+        if log_file.exists():
+            tail = log_file.read_text(errors="replace").splitlines()[-5:]
+            print("server log tail:", *tail, sep="\n  ")
         shutil.rmtree(tmp, ignore_errors=True)
 
 

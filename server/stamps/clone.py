@@ -29,7 +29,8 @@ from sqlmodel import Session, col, select
 from server.models.common import utcnow
 from server.models.stamps import Scan, Stamp
 
-__all__ = ["coarse_place", "record_scan", "refine_place", "PLACES_LIMIT", "RATE_LIMIT"]
+__all__ = ["coarse_place", "record_scan", "refine_place", "suspicion", "PLACES_LIMIT",
+           "RATE_LIMIT"]
 
 PLACES_LIMIT = 4
 PLACES_WINDOW = timedelta(hours=24)
@@ -62,7 +63,8 @@ def _km(a: str, b: str) -> float | None:
     return 2 * r * math.asin(math.sqrt(h))
 
 
-def _suspicion(recent: list[Scan], now: datetime) -> str | None:
+def suspicion(recent: list[Scan], now: datetime) -> str | None:
+    """Why these recent scans of one stamp cannot come from one label (None: they can)."""
     def aware(t: datetime) -> datetime:
         return t if t.tzinfo else t.replace(tzinfo=now.tzinfo)
 
@@ -107,7 +109,7 @@ def record_scan(session: Session, stamp: Stamp, place: str, now: datetime | None
         since = now - max(PLACES_WINDOW, RATE_WINDOW)
         recent = list(session.exec(select(Scan).where(Scan.stamp_id == stamp.id)
                                    .where(col(Scan.at) >= since)).all())
-        reason = _suspicion(recent, now)
+        reason = suspicion(recent, now)
         if reason:
             session.execute(sa.update(Stamp).where(col(Stamp.id) == stamp.id)
                             .values(clone_suspected_at=now, clone_reason=reason))

@@ -26,6 +26,7 @@ from server.models.trace import Lot, Product
 from server.pages import templates
 from server.stamps import clone, consumer, links
 from server.stamps.keys import app_keyring, pin_matches
+from server.stamps.scanlog import ScanLog
 from server.metrics import SCANS
 from server.throttle import LoginThrottle
 from server.models.common import utcnow
@@ -42,6 +43,15 @@ CORS = {"Access-Control-Allow-Origin": "*",
         "Access-Control-Expose-Headers": "Link, Location",
         "Vary": "Accept, Accept-Language"}
 LINKSET = "application/linkset+json"
+
+
+def scan_log(request: Request) -> ScanLog:
+    """The app's write-behind scan log (started on first use, flushed at shutdown)."""
+    sl: ScanLog | None = getattr(request.app.state, "scan_log", None)
+    if sl is None:
+        sl = ScanLog(request.app.state.engine)
+        request.app.state.scan_log = sl
+    return sl
 
 
 def parse_request_path(request: Request) -> dict[str, Any]:
@@ -95,7 +105,7 @@ def _enumeration_throttle(request: Request) -> LoginThrottle:
 
 
 @router.api_route("/01/{rest:path}", methods=["GET", "HEAD"])
-def resolve(request: Request, rest: str, session: SessionDep, settings: SettingsDep) -> Response:
+async def resolve(request: Request, rest: str, session: SessionDep, settings: SettingsDep) -> Response:
     ip = request.client.host if request.client else "?"
     throttle = _enumeration_throttle(request)
     wait = throttle.retry_after("", ip)
@@ -105,13 +115,13 @@ def resolve(request: Request, rest: str, session: SessionDep, settings: Settings
                       "rate_limited")
         resp.headers["Retry-After"] = str(wait)
         return resp
-    resp = _resolve(request, session, settings)
+    resp = await _resolve(request, session, settings)
     if resp.status_code in (400, 404):
         throttle.failed("", ip)
     return resp
 
 
-def _resolve(request: Request, session: Session, settings: Any) -> Response:
+async def _resolve(request: Request, session: Session, settings: Any) -> Response:
     try:
         ids = parse_request_path(request)
     except GS1Error as exc:
@@ -185,8 +195,11 @@ def _consumer_page(request: Request, session: Session, settings: Any, gtin: str,
         ip = request.client.host if request.client else None
         place = clone.coarse_place(ip, settings.secret_key[:16], lat, lon)
         if not (place.startswith("geo:") and clone.refine_place(session, stamp, place)):
-            stamp = clone.record_scan(session, stamp, place)
+            queued = scan_log(request).add(stamp.id or 0, place)
             SCANS.inc()
+            # Shown: what is stored plus this process's scans not written yet (this one too).
+            stamp.scan_count += queued
+            stamp.first_scan_at = stamp.first_scan_at or utcnow()
     view = consumer.cached_view(session, lot, product, stamp, recall)
     lang = _lang(request)
     resp = templates.TemplateResponse(

@@ -234,8 +234,29 @@ def test_scans_counted_on_postgresql(pg_world) -> None:  # type: ignore[no-untyp
         page = sw.w.client.get(uri, headers=HTML)
         assert page.status_code == 200
         assert f'<strong class="scan-count">{n}</strong>' in page.text
+    sw.w.client.app.state.scan_log.flush()  # type: ignore[attr-defined]  # write-behind
     with Session(sw.w.engine) as s:
         stamp = s.exec(select(Stamp)).one()
         assert stamp.scan_count == 5 and stamp.first_scan_at is not None
         from server.models.stamps import Scan
         assert len(s.exec(select(Scan).where(Scan.stamp_id == stamp.id)).all()) == 5
+
+
+def test_scan_log_writes_behind_and_flushes_on_stop(sw: StampWorld) -> None:
+    from server.stamps.scanlog import ScanLog
+
+    issue(sw, count=2)
+    with Session(sw.w.engine) as s:
+        a, b = s.exec(select(Stamp).order_by(Stamp.id)).all()
+    sl = ScanLog(sw.w.engine)
+    for i in range(7):
+        sl.add(a.id, f"net:{i % 2:016x}")
+    for i in range(clone.PLACES_LIMIT):
+        sl.add(b.id, f"net:{i:016x}")
+    assert sl.pending(a.id) + sl.pending(b.id) <= 7 + clone.PLACES_LIMIT
+    sl.stop()
+    assert sl.written == 7 + clone.PLACES_LIMIT and sl.pending(a.id) == 0
+    with Session(sw.w.engine) as s:
+        a, b = s.exec(select(Stamp).order_by(Stamp.id)).all()
+        assert a.scan_count == 7 and a.clone_suspected_at is None
+        assert b.scan_count == clone.PLACES_LIMIT and b.clone_suspected_at is not None

@@ -1,0 +1,131 @@
+"""Write-behind scan log: the consumer page never waits for a write.
+
+A scan is put on an in-memory queue and written by one background thread in batches
+(every ``FLUSH_S`` or ``BATCH`` scans): the scan rows, the stamps' counters (incremented
+in SQL, so concurrent workers never lose a count) and the clone rules for stamps that
+have enough scans to break one (:mod:`server.stamps.clone`). The page shows the stored
+count plus this process's scans still queued, so a consumer always sees their own scan.
+
+What this trades: a crash of the API process loses at most the last ``FLUSH_S`` of scan
+*statistics* (never a stamp, a lot or anything a user entered); a clean stop (Ctrl-C,
+SIGTERM, the app's shutdown) flushes everything. If the database is down, scans wait in
+the queue (bounded by ``MAX_QUEUE``; beyond that the oldest statistics are dropped and
+counted in ``dropped``) and are written when it is back.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter, deque
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from server.models.common import utcnow
+from server.models.stamps import Scan, Stamp
+from server.stamps import clone
+
+__all__ = ["ScanLog", "FLUSH_S", "BATCH"]
+
+log = logging.getLogger(__name__)
+FLUSH_S = 0.1
+BATCH = 500
+MAX_QUEUE = 200_000
+
+
+class ScanLog:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._q: deque[tuple[int, datetime, str]] = deque()
+        self._pending: Counter[int] = Counter()
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self.written = 0
+        self.dropped = 0
+        self._thread = threading.Thread(target=self._run, name="nongso-scanlog", daemon=True)
+        self._thread.start()
+
+    def add(self, stamp_id: int, place: str, at: datetime | None = None) -> int:
+        """Queue a scan; return how many of this stamp's scans this process has queued."""
+        with self._lock:
+            if len(self._q) >= MAX_QUEUE:
+                old = self._q.popleft()
+                self._pending[old[0]] -= 1
+                self.dropped += 1
+            self._q.append((stamp_id, at or utcnow(), place))
+            self._pending[stamp_id] += 1
+            n = self._pending[stamp_id]
+            if len(self._q) >= BATCH:
+                self._wake.set()
+        return n
+
+    def pending(self, stamp_id: int) -> int:
+        with self._lock:
+            return self._pending.get(stamp_id, 0)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(FLUSH_S)
+            self._wake.clear()
+            self.flush()
+        self.flush()
+
+    def flush(self) -> None:
+        with self._lock:
+            batch = list(self._q)
+        if not batch:
+            return
+        try:
+            self._write(batch)
+        except Exception:  # noqa: BLE001 - the database may be restarting; retry later
+            log.warning("scan log: %d scans not written yet; will retry", len(batch),
+                        exc_info=True)
+            time.sleep(1)
+            return
+        with self._lock:
+            for _ in range(len(batch)):
+                sid = self._q.popleft()[0]
+                self._pending[sid] -= 1
+                if self._pending[sid] <= 0:
+                    del self._pending[sid]
+            self.written += len(batch)
+
+    def _write(self, batch: list[tuple[int, datetime, str]]) -> None:
+        per_stamp = Counter(sid for sid, _, _ in batch)
+        first = {}
+        for sid, at, _ in batch:
+            first.setdefault(sid, at)
+        geo = {sid for sid, _, place in batch if place.startswith("geo:")}
+        with Session(self.engine) as s:
+            s.execute(sa.insert(Scan), [{"stamp_id": sid, "at": at, "place": place}
+                                        for sid, at, place in batch])
+            counts = {}
+            for sid, n in per_stamp.items():
+                counts[sid] = s.execute(
+                    sa.update(Stamp).where(col(Stamp.id) == sid)
+                    .values(scan_count=Stamp.scan_count + n,
+                            first_scan_at=sa.func.coalesce(Stamp.first_scan_at, first[sid]))
+                    .returning(Stamp.scan_count, Stamp.clone_suspected_at)).one()
+            now = max(at for _, at, _ in batch)
+            for sid, (count, flagged) in counts.items():
+                if flagged is not None or (count < clone.PLACES_LIMIT and sid not in geo):
+                    continue
+                since = now - max(clone.PLACES_WINDOW, clone.RATE_WINDOW)
+                recent = list(s.exec(select(Scan).where(Scan.stamp_id == sid)
+                                     .where(col(Scan.at) >= since)).all())
+                reason = clone.suspicion(recent, now)
+                if reason:
+                    s.execute(sa.update(Stamp).where(col(Stamp.id) == sid)
+                              .values(clone_suspected_at=now, clone_reason=reason))
+            s.commit()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Flush everything queued and stop the writer."""
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout)
