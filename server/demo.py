@@ -49,6 +49,7 @@ def _print_banner(base: str, mqtt_url: str, users: list[DemoUser], db_url: str,
         out.write(f"  Ingest worker:                 {ingest}\n")
     if fleet:
         out.write(f"  Simulated fleet:               {fleet}\n")
+    out.write("  Irrigation controller:         running (all zones; alerts in-app)\n")
     out.write(f"  Database:                      {db_url}\n\n")
     out.write("  Demo users (passwords are shown only once, when first created):\n")
     for u in users:
@@ -103,6 +104,10 @@ async def _serve(host: str, port: int, devices: int) -> int:
 
     # amqtt speaks MQTT 3.1.1 only: one worker, plain subscription
     ingest, ingest_stop = start_in_thread(engine, mqtt_url, mqtt5=broker is None)
+    from server.irrigation.controller import start_controller
+
+    # One loop for all zones: thresholds, windows, leases over MQTT 3.1.1, alerts.
+    irrigation = start_controller(engine, settings, mqtt_url)
     app = create_app(settings, engine)
     app.state.mqtt_url = mqtt_url
     server = _Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
@@ -139,6 +144,7 @@ async def _serve(host: str, port: int, devices: int) -> int:
     finally:
         if fleet is not None:
             await asyncio.to_thread(fleet.stop)
+        await asyncio.to_thread(irrigation.stop)
         ingest_stop.set()
         if broker is not None:
             await broker.stop()
