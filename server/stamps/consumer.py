@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -63,6 +63,24 @@ def _thanh_ha(product: Product, farm: Farm | None, org: Organisation) -> bool:
     return "Thanh Hà" in text
 
 
+def _waterings(session: Session, lot: Lot, days: int = 120) -> dict[str, Any]:
+    """Drip waterings of the lot's zone in the season before harvest (irrigation log)."""
+    import sqlalchemy as sa
+
+    from server.models.irrigation import IrrigationLog
+
+    end = lot.harvested_at or datetime.now(timezone.utc)
+    if end.tzinfo is None:
+        end = end.replace(tzinfo=timezone.utc)
+    start = end - timedelta(days=days)
+    n, litres = session.exec(
+        select(sa.func.count(), sa.func.coalesce(sa.func.sum(IrrigationLog.litres), 0.0))
+        .where(IrrigationLog.zone_id == lot.zone_id)
+        .where(col(IrrigationLog.started_at) >= start)
+        .where(col(IrrigationLog.started_at) < end)).one()
+    return {"waterings": int(n), "litres": round(float(litres or 0.0))} if n else {}
+
+
 def build_view(session: Session, lot: Lot, product: Product, stamp: Stamp | None,
                today: date | None = None) -> ConsumerView:
     assert lot.id is not None
@@ -77,6 +95,10 @@ def build_view(session: Session, lot: Lot, product: Product, stamp: Stamp | None
              if c.zone_id in (None, lot.zone_id) and (c.farm_id in (None, farm.id if farm else None))]
     day = today or date.today()
     timeline = lots.timeline(session, lot.id)
+    diary_info = diary.diary_summary(session, lot.id)
+    if lot.zone_id is not None:
+        diary_info["irrigation"] = dict(diary_info.get("irrigation") or {})
+        diary_info["irrigation"].update(_waterings(session, lot))
     harvest = next((e.time for e in timeline if e.biz_step and e.biz_step.endswith("commissioning")),
                    lot.harvested_at)
     packed = next((e.time for e in timeline if e.biz_step and e.biz_step.endswith("packing")), None)
@@ -85,7 +107,7 @@ def build_view(session: Session, lot: Lot, product: Product, stamp: Stamp | None
         codes=codes,
         certificates=trace_certs.certificates_for_lot(session, lot.id, on=day),
         stars=current_stars(session, product.gtin, day),
-        timeline=timeline, diary=diary.diary_summary(session, lot.id),
+        timeline=timeline, diary=diary_info,
         harvest=harvest, packed=packed,
         gi=GI_THANH_HA if _thanh_ha(product, farm, org) else None,
         crop=CROP_VI.get(product.crop or "", (product.name, product.name)))

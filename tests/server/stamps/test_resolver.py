@@ -260,3 +260,24 @@ def test_scan_log_writes_behind_and_flushes_on_stop(sw: StampWorld) -> None:
         a, b = s.exec(select(Stamp).order_by(Stamp.id)).all()
         assert a.scan_count == 7 and a.clone_suspected_at is None
         assert b.scan_count == clone.PLACES_LIMIT and b.clone_suspected_at is not None
+
+
+def test_consumer_page_counts_drip_waterings_from_the_irrigation_log(sw: StampWorld) -> None:
+    from server.models.irrigation import IrrigationLog
+    from server.stamps import consumer
+
+    consumer._cache.clear()
+    uri = _uris(sw, 1)[0]
+    harvest = datetime(2026, 6, 5, 6, 30, tzinfo=timezone.utc)
+    with Session(sw.w.engine) as s:
+        for i in range(23):
+            s.add(IrrigationLog(zone_id=sw.w.zones["lychee"], trigger="auto",
+                                started_at=harvest - timedelta(days=3 * i + 1),
+                                ended_at=harvest - timedelta(days=3 * i + 1) + timedelta(minutes=40),
+                                litres=120.0))
+        # after harvest: not part of this lot's season
+        s.add(IrrigationLog(zone_id=sw.w.zones["lychee"], trigger="auto",
+                            started_at=harvest + timedelta(days=2), litres=50.0))
+        s.commit()
+    page = sw.w.client.get(uri, headers=HTML).text
+    assert "Tưới nhỏ giọt <strong>23 lần</strong> (2.760 lít)" in page
