@@ -15,8 +15,25 @@ from server.ocop_workflow.catalogue import current_stars
 from server.trace import certificates as trace_certs
 from server.trace import diary, lots
 
-__all__ = ["ConsumerView", "build_view", "cached_view", "CROP_VI", "GI_THANH_HA",
-           "VIEW_TTL_S"]
+__all__ = ["ConsumerView", "build_view", "cached_view", "local_time", "CROP_VI",
+           "GI_THANH_HA", "VIEW_TTL_S"]
+
+VN = timezone(timedelta(hours=7))
+
+
+def local_time(moment: datetime | None, offset: str = "+07:00") -> datetime | None:
+    """``moment`` shown at ``offset`` (events keep theirs; Vietnam is +07:00)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    try:
+        sign = -1 if offset.startswith("-") else 1
+        hh, mm = offset.lstrip("+-").split(":")
+        tz = timezone(sign * timedelta(hours=int(hh), minutes=int(mm)))
+    except ValueError:
+        tz = VN
+    return moment.astimezone(tz)
 
 #: How long the lot part of a consumer page (origin, diary, journey, certificates, stars)
 #: is reused between scans of the lot's stamps. Recall and the stamp's own state are read
@@ -47,6 +64,22 @@ class ConsumerView:
     packed: datetime | None = None
     gi: tuple[str, str] | None = None
     crop: tuple[str, str] = ("", "")
+
+    @property
+    def journey(self) -> list[dict[str, Any]]:
+        """The timeline for people: local times, repeated steps folded into one line
+        (packing four cartons is one step of the journey, "×4")."""
+        out: list[dict[str, Any]] = []
+        for e in self.timeline:
+            when = local_time(e.time, e.tz_offset)
+            key = (e.label_vi, e.biz_step, when.replace(second=0, microsecond=0))
+            if out and out[-1]["key"] == key:
+                out[-1]["count"] += 1
+                continue
+            out.append({"key": key, "time": when, "label_vi": e.label_vi,
+                        "step": (e.biz_step or e.event_type).split(":")[-1].split("/")[-1],
+                        "count": 1, "sensors": list(e.sensors)})
+        return out
 
     @property
     def last_spraying(self) -> dict[str, Any] | None:
@@ -108,7 +141,7 @@ def build_view(session: Session, lot: Lot, product: Product, stamp: Stamp | None
         certificates=trace_certs.certificates_for_lot(session, lot.id, on=day),
         stars=current_stars(session, product.gtin, day),
         timeline=timeline, diary=diary_info,
-        harvest=harvest, packed=packed,
+        harvest=local_time(harvest), packed=local_time(packed),
         gi=GI_THANH_HA if _thanh_ha(product, farm, org) else None,
         crop=CROP_VI.get(product.crop or "", (product.name, product.name)))
     return view
