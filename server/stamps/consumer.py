@@ -39,7 +39,7 @@ def local_time(moment: datetime | None, offset: str = "+07:00") -> datetime | No
 #: is reused between scans of the lot's stamps. Recall and the stamp's own state are read
 #: on every scan.
 VIEW_TTL_S = 30.0
-_cache: dict[int, tuple[float, "ConsumerView"]] = {}
+_cache: dict[tuple[str, int], tuple[float, "ConsumerView"]] = {}
 
 CROP_VI = {"lychee": ("Vải thiều", "Lychee"), "carrot": ("Cà rốt", "Carrot")}
 GI_THANH_HA = ("Chỉ dẫn địa lý “Thanh Hà” cho quả vải thiều (bảo hộ từ năm 2007)",
@@ -162,12 +162,13 @@ def cached_view(session: Session, lot: Lot, product: Product, stamp: Stamp,
 
     assert lot.id is not None
     now = time.monotonic()
-    hit = _cache.get(lot.id)
+    key = (str(session.get_bind().url), lot.id)  # one cache serves every database
+    hit = _cache.get(key)
     if hit is None or hit[0] < now:
         view = build_view(session, lot, product, None)
         if len(_cache) > 5000:
             _cache.clear()
-        _cache[lot.id] = (now + VIEW_TTL_S, view)
+        _cache[key] = (now + VIEW_TTL_S, view)
     else:
         view = hit[1]
     if recall is _NO_RECALL:

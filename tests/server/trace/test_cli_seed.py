@@ -61,7 +61,7 @@ def test_cli_lots_list_and_show(demo_db: str) -> None:
     runner = CliRunner()
     out = runner.invoke(app, ["lots", "list"])
     assert out.exit_code == 0, out.output
-    lines = out.output.strip().splitlines()
+    lines = out.stdout.strip().splitlines()  # logs go to stderr
     assert [line.split("\t")[0] for line in lines] == ["VTH25-0605", "CRT25-0210"]
     shown = runner.invoke(app, ["lots", "show", "VTH25-0605"])
     assert shown.exit_code == 0, shown.output

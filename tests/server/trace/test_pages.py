@@ -44,7 +44,9 @@ def test_packing_house_flow(trace: Trace, world: World) -> None:
     assert len(cartons) == 2
     _login(world, "lychee_farmer")
     ship = world.client.get("/trace/ship")
-    assert "BarcodeDetector" in ship.text and 'id="manual"' in ship.text
+    assert 'src="/static/trace_ship.js"' in ship.text and 'id="manual"' in ship.text
+    # the camera scan (BarcodeDetector) lives in a static script (CSP: no inline scripts)
+    assert "BarcodeDetector" in world.client.get("/static/trace_ship.js").text
     csrf = world.client.cookies.get("nongso_csrf")
     bad = world.client.post("/trace/ship", data={"csrf": csrf, "codes": "not-a-code\n"})
     assert bad.status_code == 422 and "not-a-code" in bad.text
