@@ -45,6 +45,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         scan_log = getattr(app.state, "scan_log", None)
         if scan_log is not None:  # write the consumer scans still queued
             scan_log.stop()
+        read_engine = getattr(app.state, "read_engine", None)
+        if read_engine is not None and read_engine is not engine:
+            read_engine.dispose()
         if own_engine:
             engine.dispose()
 

@@ -21,6 +21,8 @@ __all__ = ["router", "templates", "CROP_NAMES_VI"]
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+# Templates ship with the code: no stat() of every template file on every render.
+templates.env.auto_reload = False
 
 CROP_NAMES_VI = {"lychee": "Vải thiều", "carrot": "Cà rốt"}
 ROLE_NAMES_VI = {Role.farmer: "Nông dân", Role.coop_admin: "Quản trị HTX",

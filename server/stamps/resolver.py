@@ -15,11 +15,14 @@ from urllib.parse import unquote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from qr import serial as qserial
 from qr.errors import GS1Error
 from qr.gs1 import digital_link, parse_digital_link
+from server.db import make_engine
 from server.deps import SessionDep, SettingsDep
 from server.models.stamps import LotRecall, Stamp
 from server.models.trace import Lot, Product
@@ -182,9 +185,39 @@ def _find_with_recall(session: Session, gtin: str, lot_code: str,
     return lot, product, stamp, recall
 
 
+def _read_engine(request: Request) -> Engine:
+    """For the scan lookup on PostgreSQL: autocommit (no BEGIN/ROLLBACK round trips) and no
+    pre-ping (a dead pooled connection is retried once below) — one round trip a scan."""
+    eng: Engine | None = getattr(request.app.state, "read_engine", None)
+    if eng is None:
+        base: Engine = request.app.state.engine
+        if base.dialect.name == "postgresql":
+            eng = make_engine(base.url.render_as_string(hide_password=False),
+                              pool_pre_ping=False).execution_options(
+                isolation_level="AUTOCOMMIT")
+        else:
+            eng = base
+        request.app.state.read_engine = eng
+    return eng
+
+
+def _lookup(request: Request, gtin: str, lot_code: str,
+            serial: str) -> tuple[Lot, Product, Stamp, LotRecall | None] | None:
+    for attempt in (1, 2):
+        try:
+            with Session(_read_engine(request), expire_on_commit=False) as s:
+                return _find_with_recall(s, gtin, lot_code, serial)
+        except sa.exc.DBAPIError as exc:
+            # After a PostgreSQL restart a pooled connection is dead: it is invalidated and
+            # the lookup runs once more on a fresh one.
+            if attempt == 2 or not exc.connection_invalidated:
+                raise
+    return None
+
+
 def _consumer_page(request: Request, session: Session, settings: Any, gtin: str, lot_code: str,
                    serial: str, anchor: str, link_header: str) -> Response:
-    found = _find_with_recall(session, gtin, lot_code, serial)
+    found = _lookup(request, gtin, lot_code, serial)
     if found is None:
         return _error(request, 404, "Tem không chính hãng",
                       "This stamp was never issued: it is not genuine.", "not_issued")
