@@ -27,7 +27,7 @@ def _register_packages() -> None:
 
     for mod in (telemetry_cli, trace_cli, ocop_cli, stamps_cli, irrigation_cli):
         mod.register(app)
-    __import__("server.simcli", fromlist=["register"]).register(app)  # nongso simulate
+    __import__("server.cli_simulate", fromlist=["register"]).register(app)  # nongso simulate
 
 
 _register_packages()
@@ -76,9 +76,10 @@ def demo(port: int = typer.Option(8000, help="HTTP port."),
                                      help="Demo devices to register across the zones.")) -> None:
     """Run the whole platform on one machine with example data (SQLite, embedded broker)."""
     from server.demo import run_demo
+    from simulators.fleet import start_in_thread as start_fleet  # the CLI wires the demo
 
     logging.basicConfig(level=logging.WARNING)
-    raise typer.Exit(run_demo(host=host, port=port, devices=devices))
+    raise typer.Exit(run_demo(host=host, port=port, devices=devices, start_fleet=start_fleet))
 
 
 @app.command()

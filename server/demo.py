@@ -9,7 +9,8 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import uvicorn
 from sqlalchemy.engine import Engine
@@ -83,7 +84,12 @@ def _demo_devices(engine: Engine) -> list[tuple[str, int, str, str, int, float]]
                 for d, z in rows]
 
 
-async def _serve(host: str, port: int, devices: int) -> int:
+#: ``start_fleet(rows, mqtt_url, **options) -> handle with .stop()``. The CLI passes the
+#: simulators' fleet in (server/ itself never imports simulators/).
+FleetStarter = Callable[..., Any]
+
+
+async def _serve(host: str, port: int, devices: int, start_fleet: FleetStarter | None) -> int:
     overrides: dict[str, object] = {}
     if not os.environ.get("NONGSO_PUBLIC_BASE_URL"):
         overrides["public_base_url"] = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}"
@@ -119,12 +125,10 @@ async def _serve(host: str, port: int, devices: int) -> int:
     fleet = None
     fleet_note = "none (--devices 0)"
     rows = _demo_devices(engine)
-    if rows and broker is not None:
+    if rows and broker is not None and start_fleet is not None:
         # The simulated fleet runs the real firmware logic (simulators/) against the
         # embedded broker; anonymous there. Against a real broker it needs the devices'
         # passwords: run `nongso simulate --credentials FILE` instead.
-        from simulators.fleet import start_in_thread as start_fleet
-
         fleet = await asyncio.to_thread(start_fleet, rows, mqtt_url, spread_s=20,
                                         interval_s=300, upload_every=1, seed=1)
         fleet_note = f"{len(rows)} simulated nodes (real firmware logic), first data within ~30 s"
@@ -153,9 +157,10 @@ async def _serve(host: str, port: int, devices: int) -> int:
     return 0
 
 
-def run_demo(host: str = "127.0.0.1", port: int = 8000, devices: int = 20) -> int:
+def run_demo(host: str = "127.0.0.1", port: int = 8000, devices: int = 20,
+             start_fleet: FleetStarter | None = None) -> int:
     try:
-        return asyncio.run(_serve(host, port, devices))
+        return asyncio.run(_serve(host, port, devices, start_fleet))
     except KeyboardInterrupt:
         # uvicorn re-raises the captured Ctrl-C after its clean shutdown; every part has
         # stopped by then (the ``finally`` above ran), so this is a normal exit.

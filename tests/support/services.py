@@ -41,6 +41,23 @@ def wait_port(port: int, timeout: float = 15.0, host: str = "127.0.0.1") -> None
     raise TimeoutError(f"nothing listens on {host}:{port} after {timeout}s")
 
 
+def _stop_process(proc: subprocess.Popen[bytes] | None, sig: int, timeout: float) -> None:
+    """Signal the whole process group (started with ``start_new_session``): as root the
+    server runs under ``runuser``, which does not pass signals on, so signalling only the
+    child left PostgreSQL running and every stop waited out its timeout."""
+    if proc is None or proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, sig)
+    except ProcessLookupError:
+        return
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
 def pg_bindir() -> Path:
     found = shutil.which("pg_config")
     candidates = []
@@ -154,15 +171,9 @@ class PostgresCluster:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def stop(self, mode: str = "fast") -> None:
+        sig = {"smart": signal.SIGTERM, "fast": signal.SIGINT, "immediate": signal.SIGQUIT}[mode]
         proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
-            sig = {"smart": signal.SIGTERM, "fast": signal.SIGINT, "immediate": signal.SIGQUIT}[mode]
-            proc.send_signal(sig)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        _stop_process(proc, sig, timeout=20)
 
     def restart(self) -> None:
         """Stop and start the same cluster on the same port (fault injection)."""
@@ -226,13 +237,7 @@ class Mosquitto:
 
     def stop(self) -> None:
         proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        _stop_process(proc, signal.SIGTERM, timeout=10)
 
     def restart(self) -> None:
         self.stop()
