@@ -6,8 +6,9 @@ own process, then drives it from separate processes:
 
 1. ``wrk`` (closed loop, N connections) on random genuine stamp URIs → consumer-page
    throughput, and the same on ``/healthz`` (a trivial endpoint of the same server);
-2. a fixed-rate open-loop client (this file, ``--rate``, default 500 req/s) on genuine
-   stamps → p50/p99 latency at that rate.
+2. a fixed-rate open-loop client (:mod:`simulators.openloop` in its own process,
+   ``--rate``, default 500 req/s) on genuine stamps → p50/p99 latency at that rate,
+   counted from when each request was due.
 
 Last line exactly: ``scan: rps=<n> p99_ms=<n> trivial_rps=<n> ratio=<x>``.
 Run: ``uv run python bench/scan.py`` (installs nothing; needs Debian's wrk).
@@ -16,12 +17,11 @@ Run: ``uv run python bench/scan.py`` (installs nothing; needs Debian's wrk).
 from __future__ import annotations
 
 import argparse
-import asyncio
+import json
 import os
 import random
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -83,34 +83,15 @@ def wrk(url: str, paths_file: Path | None, seconds: int, conns: int) -> tuple[fl
     return rps, out
 
 
-async def fixed_rate(base: str, paths: list[str], rate: float, seconds: float) -> list[float]:
-    import httpx
-
-    lat: list[float] = []
-    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=TIMEOUT_S,
-                                 headers={"Accept": "text/html"}) as client:
-        async def one(path: str) -> None:
-            t = time.perf_counter()
-            try:
-                r = await client.get(path)
-                ok = r.status_code == 200
-            except httpx.HTTPError:
-                ok = False
-            # A request that failed or timed out counts as the timeout (open loop: an
-            # overloaded server shows up in the percentiles instead of stopping the run).
-            lat.append((time.perf_counter() - t) * 1000 if ok else TIMEOUT_S * 1000)
-
-        tasks = []
-        start = time.perf_counter()
-        n = int(rate * seconds)
-        for i in range(n):
-            delay = start + i / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(random.choice(paths))))
-        await asyncio.gather(*tasks)
-    return lat
+def fixed_rate(base: str, paths_file: Path, rate: float, seconds: int) -> dict:
+    """Latency at a fixed request rate, from a separate lean open-loop process
+    (:mod:`simulators.openloop`: latency counted from when each request was due)."""
+    out = subprocess.run(
+        [sys.executable, "-m", "simulators.openloop", base, "--paths", str(paths_file),
+         "--rate", str(rate), "--seconds", str(seconds), "--timeout", str(TIMEOUT_S),
+         "--header", "Accept: text/html"],
+        capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -149,21 +130,22 @@ def main() -> None:
         print(f"consumer page, closed loop: {rps:.0f} req/s", flush=True)
         # First a rate the server sustains, then the target rate (which may overload it).
         sustain = max(10.0, round(rps * 0.6, -1))
-        lat_s = sorted(asyncio.run(fixed_rate(base, paths, sustain, args.seconds)))
+        low = fixed_rate(base, paths_file, sustain, args.seconds)
         print(f"consumer page at {sustain:.0f} req/s (60 % of its closed-loop rate): "
-              f"p50 {statistics.median(lat_s):.1f} ms, "
-              f"p99 {lat_s[int(len(lat_s) * 0.99) - 1]:.1f} ms", flush=True)
-        lat = asyncio.run(fixed_rate(base, paths, args.rate, args.seconds))
-        lat.sort()
-        p50 = statistics.median(lat)
-        p99 = lat[int(len(lat) * 0.99) - 1]
+              f"p50 {low['p50_ms']} ms, p99 {low['p99_ms']} ms", flush=True)
+        at = fixed_rate(base, paths_file, args.rate, args.seconds)
+        p50, p99 = at["p50_ms"], at["p99_ms"]
+        if at["not_ok"] or at["errors"]:
+            print(f"at {args.rate:.0f} req/s: {at['not_ok']} error answers, "
+                  f"{at['errors']} failed requests (counted as {TIMEOUT_S:.0f} s)")
         print(f"stamps in database: {args.stamps}; server workers: {args.workers}; "
               f"wrk connections: {args.conns}")
         print(f"consumer page, closed loop: {rps:.0f} req/s (wrk p99 "
               f"{p99_wrk.group(1) + p99_wrk.group(2) if p99_wrk else '?'})")
         print(f"trivial /healthz, closed loop: {trivial_rps:.0f} req/s")
         print(f"consumer page at {args.rate:.0f} req/s fixed rate: p50 {p50:.1f} ms, "
-              f"p99 {p99:.1f} ms over {len(lat)} requests")
+              f"p99 {p99:.1f} ms, max {at['max_ms']} ms over {at['sent']} requests "
+              f"({at['achieved_per_s']}/s achieved)")
         print(f"scan: rps={rps:.0f} p99_ms={p99:.1f} trivial_rps={trivial_rps:.0f} "
               f"ratio={rps / trivial_rps:.2f}")
     finally:

@@ -25,6 +25,7 @@ from server.metrics import router as metrics_router
 from server.security_headers import SecurityHeadersMiddleware, install_input_guards
 from server.settings import Settings, load_settings
 from server.stamps import resolver as stamp_resolver
+from server.stamps.scanpage import ScanFastPath
 from server.throttle import LoginThrottle
 
 __all__ = ["create_app"]
@@ -45,6 +46,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         scan_log = getattr(app.state, "scan_log", None)
         if scan_log is not None:  # write the consumer scans still queued
             scan_log.stop()
+        read_pool = getattr(app.state, "read_pool", None)
+        if read_pool is not None:
+            await read_pool.close()
         read_engine = getattr(app.state, "read_engine", None)
         if read_engine is not None and read_engine is not engine:
             read_engine.dispose()
@@ -77,6 +81,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(metrics_router)
+    # Browser scans of genuine stamps skip the router (still inside headers and metrics).
+    app.add_middleware(ScanFastPath)
     app.add_middleware(SecurityHeadersMiddleware, hsts_always=settings.cookie_secure)
     app.add_middleware(MetricsMiddleware)
     return app

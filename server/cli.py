@@ -84,13 +84,17 @@ def demo(port: int = typer.Option(8000, help="HTTP port."),
 
 @app.command()
 def serve(port: int = typer.Option(8000), host: str = typer.Option("127.0.0.1"),
-          workers: int = typer.Option(1, min=1)) -> None:
+          workers: int = typer.Option(1, min=1),
+          access_log: bool = typer.Option(False, help="Log every request (the TLS proxy in "
+                                                       "front usually keeps the access log).")
+          ) -> None:
     """Run the API and pages (production: behind a TLS proxy)."""
     import uvicorn
 
-    _logging()
+    from server.logging_setup import uvicorn_log_config
+
     uvicorn.run("server.app:create_app", factory=True, host=host, port=port, workers=workers,
-                proxy_headers=True)
+                proxy_headers=True, access_log=access_log, log_config=uvicorn_log_config())
 
 
 def _read_password(prompt: bool) -> str:

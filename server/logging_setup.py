@@ -15,7 +15,7 @@ import sys
 from datetime import datetime, timezone
 from typing import Any, TextIO
 
-__all__ = ["JsonFormatter", "setup_logging", "redact"]
+__all__ = ["JsonFormatter", "setup_logging", "redact", "uvicorn_log_config"]
 
 _URL_PW = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://[^:/@\s]+:)[^@\s]+@", re.I)
 _KV = re.compile(r"(?P<key>\b(?:password|passwd|secret|token|api_key|secret_key)\b\s*[=:]\s*)"
@@ -69,3 +69,23 @@ def setup_logging(level: int = logging.INFO, stream: TextIO | None = None,
     root.addHandler(handler)
     root.setLevel(level)
     return handler
+
+
+def uvicorn_log_config(level: int = logging.INFO, stream: TextIO | None = None) -> dict[str, Any]:
+    """The same logging for ``uvicorn.run`` (its workers configure logging from this dict,
+    in their own processes): JSON lines unless standard error is a terminal."""
+    stream = stream or sys.stderr
+    json_logs = not (hasattr(stream, "isatty") and stream.isatty())
+    fmt: dict[str, Any] = ({"()": f"{__name__}.JsonFormatter"} if json_logs else
+                           {"()": f"{__name__}._RedactingFormatter",
+                            "fmt": "%(asctime)s %(levelname)s %(name)s: %(message)s"})
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"nongso": fmt},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "nongso",
+                                "stream": "ext://sys.stderr"}},
+        "root": {"handlers": ["stderr"], "level": logging.getLevelName(level)},
+        "loggers": {name: {"handlers": [], "propagate": True}
+                    for name in ("uvicorn", "uvicorn.error", "uvicorn.access")},
+    }

@@ -15,8 +15,7 @@ from server.ocop_workflow.catalogue import current_stars
 from server.trace import certificates as trace_certs
 from server.trace import diary, lots
 
-__all__ = ["ConsumerView", "build_view", "cached_view", "local_time", "CROP_VI",
-           "GI_THANH_HA", "VIEW_TTL_S"]
+__all__ = ["ConsumerView", "build_view", "local_time", "CROP_VI", "GI_THANH_HA"]
 
 VN = timezone(timedelta(hours=7))
 
@@ -35,11 +34,6 @@ def local_time(moment: datetime | None, offset: str = "+07:00") -> datetime | No
         tz = VN
     return moment.astimezone(tz)
 
-#: How long the lot part of a consumer page (origin, diary, journey, certificates, stars)
-#: is reused between scans of the lot's stamps. Recall and the stamp's own state are read
-#: on every scan.
-VIEW_TTL_S = 30.0
-_cache: dict[tuple[str, int], tuple[float, "ConsumerView"]] = {}
 
 CROP_VI = {"lychee": ("Vải thiều", "Lychee"), "carrot": ("Cà rốt", "Carrot")}
 GI_THANH_HA = ("Chỉ dẫn địa lý “Thanh Hà” cho quả vải thiều (bảo hộ từ năm 2007)",
@@ -145,32 +139,3 @@ def build_view(session: Session, lot: Lot, product: Product, stamp: Stamp | None
         gi=GI_THANH_HA if _thanh_ha(product, farm, org) else None,
         crop=CROP_VI.get(product.crop or "", (product.name, product.name)))
     return view
-
-
-_NO_RECALL = object()
-
-
-def cached_view(session: Session, lot: Lot, product: Product, stamp: Stamp,
-                recall: LotRecall | None | object = _NO_RECALL) -> ConsumerView:
-    """:func:`build_view` with the lot part reused for :data:`VIEW_TTL_S` seconds.
-
-    ``recall`` is the lot's recall as the caller read it in the same query as the stamp;
-    when not given it is read here. Either way it is never taken from the cache.
-    """
-    import dataclasses
-    import time
-
-    assert lot.id is not None
-    now = time.monotonic()
-    key = (str(session.get_bind().url), lot.id)  # one cache serves every database
-    hit = _cache.get(key)
-    if hit is None or hit[0] < now:
-        view = build_view(session, lot, product, None)
-        if len(_cache) > 5000:
-            _cache.clear()
-        _cache[key] = (now + VIEW_TTL_S, view)
-    else:
-        view = hit[1]
-    if recall is _NO_RECALL:
-        recall = session.exec(select(LotRecall).where(LotRecall.lot_id == lot.id)).first()
-    return dataclasses.replace(view, stamp=stamp, recall=recall)  # type: ignore[arg-type]

@@ -9,30 +9,23 @@ consumer page; ``Accept: application/linkset+json`` or ``?linkType=linkset`` get
 from __future__ import annotations
 
 import logging
-from datetime import date
 from typing import Any
 from urllib.parse import unquote
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
-import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
 
 from qr import serial as qserial
 from qr.errors import GS1Error
 from qr.gs1 import digital_link, parse_digital_link
-from server.db import make_engine
 from server.deps import SessionDep, SettingsDep
+from server.models.common import utcnow
 from server.models.stamps import LotRecall, Stamp
 from server.models.trace import Lot, Product
 from server.pages import templates
-from server.stamps import clone, consumer, links
-from server.stamps.keys import app_keyring, pin_matches
-from server.stamps.scanlog import ScanLog
-from server.metrics import SCANS
-from server.throttle import LoginThrottle
-from server.models.common import utcnow
+from server.stamps import consumer, links, scanpage
+from server.stamps.keys import pin_matches
 from server.trace import lots
 
 __all__ = ["router", "parse_request_path"]
@@ -40,21 +33,8 @@ __all__ = ["router", "parse_request_path"]
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 
-CORS = {"Access-Control-Allow-Origin": "*",
-        "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
-        "Access-Control-Allow-Headers": "Accept, Accept-Language, Content-Type",
-        "Access-Control-Expose-Headers": "Link, Location",
-        "Vary": "Accept, Accept-Language"}
-LINKSET = "application/linkset+json"
-
-
-def scan_log(request: Request) -> ScanLog:
-    """The app's write-behind scan log (started on first use, flushed at shutdown)."""
-    sl: ScanLog | None = getattr(request.app.state, "scan_log", None)
-    if sl is None:
-        sl = ScanLog(request.app.state.engine)
-        request.app.state.scan_log = sl
-    return sl
+CORS, LINKSET = scanpage.CORS, scanpage.LINKSET
+ENUMERATION_LIMIT = scanpage.ENUMERATION_LIMIT
 
 
 def parse_request_path(request: Request) -> dict[str, Any]:
@@ -81,10 +61,8 @@ def _error(request: Request, status: int, title: str, detail: str, kind: str) ->
 
 
 def _wants_linkset(request: Request) -> bool:
-    if request.query_params.get("linkType") in ("linkset", "all"):
-        return True
-    accept = request.headers.get("accept", "")
-    return LINKSET in accept or ("application/json" in accept and "text/html" not in accept)
+    return scanpage.wants_linkset(request.headers.get("accept", ""),
+                                  request.query_params.get("linkType"))
 
 
 @router.options("/01/{rest:path}")
@@ -92,25 +70,10 @@ def resolver_options(rest: str) -> Response:
     return Response(status_code=204, headers=CORS)
 
 
-#: Failed lookups (malformed, not genuine, never issued, no such link) allowed per client
-#: address in ``window_s``: plenty for a shop checking its stock (genuine stamps never
-#: count), useless for enumerating serials (and the MAC makes guessing hopeless anyway).
-ENUMERATION_LIMIT, ENUMERATION_WINDOW_S = 60, 600.0
-
-
-def _enumeration_throttle(request: Request) -> LoginThrottle:
-    t: LoginThrottle | None = getattr(request.app.state, "resolver_throttle", None)
-    if t is None:
-        t = LoginThrottle(per_login=1 << 30, per_ip=ENUMERATION_LIMIT,
-                          window_s=ENUMERATION_WINDOW_S)
-        request.app.state.resolver_throttle = t
-    return t
-
-
 @router.api_route("/01/{rest:path}", methods=["GET", "HEAD"])
 async def resolve(request: Request, rest: str, session: SessionDep, settings: SettingsDep) -> Response:
     ip = request.client.host if request.client else "?"
-    throttle = _enumeration_throttle(request)
+    throttle = scanpage.resolver_throttle(request.app.state)
     wait = throttle.retry_after("", ip)
     if wait:
         resp = _error(request, 429, "Quá nhiều lượt kiểm tra",
@@ -135,8 +98,7 @@ async def _resolve(request: Request, session: Session, settings: Any) -> Respons
         return _error(request, 404, "Không tìm thấy",
                       "This resolver answers for stamps: /01/<GTIN>/10/<lot>/21/<serial>.",
                       "not_found")
-    keyring = app_keyring(request)
-    if not qserial.verify(keyring, gtin, lot_code, serial):
+    if not qserial.verify(scanpage.keyring(request.app.state), gtin, lot_code, serial):
         # No database query: the MAC alone says this stamp was never issued by us.
         return _error(request, 404, "Tem không chính hãng",
                       "This stamp is not genuine: its serial does not match its product and lot.",
@@ -144,7 +106,7 @@ async def _resolve(request: Request, session: Session, settings: Any) -> Respons
     base = settings.public_base_url
     anchor = digital_link(base, gtin, lot_code, serial)
     linkmap = links.links_for(base, anchor, gtin, lot_code, serial)
-    link_header = ", ".join(f'<{linkmap[n]}>; rel="{links.GS1_VOC}{n}"' for n in links.LINK_TYPES)
+    link_header = scanpage.link_header(base, anchor, gtin, lot_code, serial)
     link_type = request.query_params.get("linkType")
     if link_type and link_type not in ("linkset", "all"):
         name = links.normalise_link_type(link_type)
@@ -160,96 +122,40 @@ async def _resolve(request: Request, session: Session, settings: Any) -> Respons
         resp: Response = JSONResponse(body, media_type=LINKSET)
         resp.headers.update({**CORS, "Link": link_header})
         return resp
-    return _consumer_page(request, session, settings, gtin, lot_code, serial, anchor, link_header)
+    return _consumer_page(request, gtin, lot_code, serial, anchor, link_header)
 
 
 def _find(session: Session, gtin: str, lot_code: str,
           serial: str) -> tuple[Lot, Product, Stamp] | None:
-    """One indexed query: the stamp by serial, with its lot and product, if they match."""
-    found = _find_with_recall(session, gtin, lot_code, serial)
-    return None if found is None else found[:3]  # type: ignore[return-value]
-
-
-def _find_with_recall(session: Session, gtin: str, lot_code: str,
-                      serial: str) -> tuple[Lot, Product, Stamp, LotRecall | None] | None:
+    """The stamp by serial, with its lot and product, if they match (one indexed query)."""
     row = session.exec(
-        select(Stamp, Lot, Product, LotRecall).join(Lot, col(Lot.id) == Stamp.lot_id)
+        select(Stamp, Lot, Product).join(Lot, col(Lot.id) == Stamp.lot_id)
         .join(Product, col(Product.id) == Lot.product_id)
-        .outerjoin(LotRecall, col(LotRecall.lot_id) == Lot.id)
         .where(Stamp.serial == serial)).first()
     if row is None:
         return None
-    stamp, lot, product, recall = row
+    stamp, lot, product = row
     if lot.code != lot_code or product.gtin != gtin:
         return None
-    return lot, product, stamp, recall
+    return lot, product, stamp
 
 
-def _read_engine(request: Request) -> Engine:
-    """For the scan lookup on PostgreSQL: autocommit (no BEGIN/ROLLBACK round trips) and no
-    pre-ping (a dead pooled connection is retried once below) — one round trip a scan."""
-    eng: Engine | None = getattr(request.app.state, "read_engine", None)
-    if eng is None:
-        base: Engine = request.app.state.engine
-        if base.dialect.name == "postgresql":
-            eng = make_engine(base.url.render_as_string(hide_password=False),
-                              pool_pre_ping=False).execution_options(
-                isolation_level="AUTOCOMMIT")
-        else:
-            eng = base
-        request.app.state.read_engine = eng
-    return eng
-
-
-def _lookup(request: Request, gtin: str, lot_code: str,
-            serial: str) -> tuple[Lot, Product, Stamp, LotRecall | None] | None:
-    for attempt in (1, 2):
-        try:
-            with Session(_read_engine(request), expire_on_commit=False) as s:
-                return _find_with_recall(s, gtin, lot_code, serial)
-        except sa.exc.DBAPIError as exc:
-            # After a PostgreSQL restart a pooled connection is dead: it is invalidated and
-            # the lookup runs once more on a fresh one.
-            if attempt == 2 or not exc.connection_invalidated:
-                raise
-    return None
-
-
-def _consumer_page(request: Request, session: Session, settings: Any, gtin: str, lot_code: str,
-                   serial: str, anchor: str, link_header: str) -> Response:
-    found = _lookup(request, gtin, lot_code, serial)
-    if found is None:
+def _consumer_page(request: Request, gtin: str, lot_code: str, serial: str, anchor: str,
+                   link_header: str) -> Response:
+    """A browser scan that :class:`~server.stamps.scanpage.ScanFastPath` left to the route
+    (e.g. the fast path is not installed): the same lookup and page."""
+    state = request.app.state
+    stamp = scanpage.lookup(state, gtin, lot_code, serial)
+    if stamp is None:
         return _error(request, 404, "Tem không chính hãng",
                       "This stamp was never issued: it is not genuine.", "not_issued")
-    lot, product, stamp, recall = found
     if request.method != "HEAD":
-        lat = _float(request.query_params.get("lat"))
-        lon = _float(request.query_params.get("lon"))
-        ip = request.client.host if request.client else None
-        place = clone.coarse_place(ip, settings.secret_key[:16], lat, lon)
-        if not (place.startswith("geo:") and clone.refine_place(session, stamp, place)):
-            queued = scan_log(request).add(stamp.id or 0, place)
-            SCANS.inc()
-            # Shown: what is stored plus this process's scans not written yet (this one too).
-            stamp.scan_count += queued
-            stamp.first_scan_at = stamp.first_scan_at or utcnow()
-    view = consumer.cached_view(session, lot, product, stamp, recall)
-    lang = _lang(request)
-    resp = templates.TemplateResponse(
-        request, "stamp_consumer.html",
-        {"v": view, "lang": lang, "anchor": anchor, "serial": serial,
-         "code": qserial.short_code(serial), "today": date.today(),
-         "og_image": f"{settings.public_base_url}/static/og-{product.crop or 'produce'}.png",
-         "pin_result": None})
-    resp.headers.update({**CORS, "Link": link_header, "Cache-Control": "no-store"})
-    return resp
-
-
-def _float(v: str | None) -> float | None:
-    try:
-        return float(v) if v is not None else None
-    except ValueError:
-        return None
+        scanpage.record(state, stamp, request.client.host if request.client else None,
+                        scanpage.float_or_none(request.query_params.get("lat")),
+                        scanpage.float_or_none(request.query_params.get("lon")))
+    html = scanpage.page_html(state, stamp, stamp.lot_id, stamp.recall_reason, _lang(request),
+                              anchor, serial)
+    return HTMLResponse(html, headers=scanpage.page_headers(link_header))
 
 
 @router.post("/01/{rest:path}")
@@ -261,7 +167,8 @@ def verify_pin(request: Request, rest: str, session: SessionDep, settings: Setti
     except GS1Error as exc:
         return _error(request, 400, "Mã không hợp lệ", f"Malformed URI: {exc}", "malformed")
     gtin, lot_code, serial = ids["gtin"], ids["lot"], ids["serial"]
-    if not serial or not lot_code or not qserial.verify(app_keyring(request), gtin, lot_code, serial):
+    if not serial or not lot_code or not qserial.verify(scanpage.keyring(request.app.state), gtin,
+                                                        lot_code, serial):
         return _error(request, 404, "Tem không chính hãng", "This stamp is not genuine.",
                       "not_genuine")
     found = _find(session, gtin, lot_code, serial)
@@ -278,15 +185,13 @@ def verify_pin(request: Request, rest: str, session: SessionDep, settings: Setti
         session.add(stamp)
         session.commit()
         result = "ok"
-    view = consumer.build_view(session, lot, product, stamp)
+    assert lot.id is not None
+    recall = session.exec(select(LotRecall).where(LotRecall.lot_id == lot.id)).first()
     anchor = digital_link(settings.public_base_url, gtin, lot_code, serial)
-    resp = templates.TemplateResponse(
-        request, "stamp_consumer.html",
-        {"v": view, "lang": _lang(request), "anchor": anchor, "serial": serial,
-         "code": qserial.short_code(serial), "today": date.today(), "og_image": "",
-         "pin_result": result}, status_code=200 if result != "wrong" else 422)
-    resp.headers.update(CORS)
-    return resp
+    html = scanpage.page_html(request.app.state, stamp, lot.id,
+                              recall.reason if recall else None, _lang(request), anchor,
+                              serial, pin_result=result)
+    return HTMLResponse(html, status_code=200 if result != "wrong" else 422, headers=CORS)
 
 
 @router.get("/.well-known/gs1resolver")
@@ -296,7 +201,7 @@ def well_known(settings: SettingsDep) -> JSONResponse:
 
 def _genuine_lot(request: Request, session: Session, gtin: str, lot: str, serial: str):  # type: ignore[no-untyped-def]
     lot = unquote(lot)
-    if not qserial.verify(app_keyring(request), gtin, lot, serial):
+    if not qserial.verify(scanpage.keyring(request.app.state), gtin, lot, serial):
         return None
     return _find(session, gtin, lot, serial)
 

@@ -97,31 +97,27 @@ class ScanLog:
 
     def _write(self, batch: list[tuple[int, datetime, str]]) -> None:
         per_stamp = Counter(sid for sid, _, _ in batch)
-        first = {}
+        first: dict[int, datetime] = {}
         for sid, at, _ in batch:
             first.setdefault(sid, at)
         geo = {sid for sid, _, place in batch if place.startswith("geo:")}
         with Session(self.engine) as s:
-            s.execute(sa.insert(Scan), [{"stamp_id": sid, "at": at, "place": place}
-                                        for sid, at, place in batch])
-            counts = {}
-            for sid, n in per_stamp.items():
-                counts[sid] = s.execute(
-                    sa.update(Stamp).where(col(Stamp.id) == sid)
-                    .values(scan_count=Stamp.scan_count + n,
-                            first_scan_at=sa.func.coalesce(Stamp.first_scan_at, first[sid]))
-                    .returning(Stamp.scan_count, Stamp.clone_suspected_at)).one()
+            counts = _insert_and_count(s, batch, per_stamp, first)
             now = max(at for _, at, _ in batch)
-            for sid, (count, flagged) in counts.items():
-                if flagged is not None or (count < clone.PLACES_LIMIT and sid not in geo):
-                    continue
+            # The clone rules read recent scans only for stamps that could break one.
+            check = [sid for sid, (count, flagged) in counts.items()
+                     if flagged is None and (count >= clone.PLACES_LIMIT or sid in geo)]
+            if check:
                 since = now - max(clone.PLACES_WINDOW, clone.RATE_WINDOW)
-                recent = list(s.exec(select(Scan).where(Scan.stamp_id == sid)
-                                     .where(col(Scan.at) >= since)).all())
-                reason = clone.suspicion(recent, now)
-                if reason:
-                    s.execute(sa.update(Stamp).where(col(Stamp.id) == sid)
-                              .values(clone_suspected_at=now, clone_reason=reason))
+                recent: dict[int, list[Scan]] = {sid: [] for sid in check}
+                for scan in s.exec(select(Scan).where(col(Scan.stamp_id).in_(check))
+                                   .where(col(Scan.at) >= since)):
+                    recent[scan.stamp_id].append(scan)
+                for sid, scans in recent.items():
+                    reason = clone.suspicion(scans, now)
+                    if reason:
+                        s.execute(sa.update(Stamp).where(col(Stamp.id) == sid)
+                                  .values(clone_suspected_at=now, clone_reason=reason))
             s.commit()
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -129,3 +125,37 @@ class ScanLog:
         self._stop.set()
         self._wake.set()
         self._thread.join(timeout)
+
+
+def _insert_and_count(s: Session, batch: list[tuple[int, datetime, str]],
+                      per_stamp: Counter[int], first: dict[int, datetime]
+                      ) -> dict[int, tuple[int, datetime | None]]:
+    """Store the scans and add them to their stamps' counters (in SQL: concurrent workers
+    never lose a count); return ``{stamp id: (scan count, clone flag)}``. One statement on
+    PostgreSQL."""
+    ids = sorted(per_stamp)
+    if s.get_bind().dialect.name == "postgresql":
+        rows = s.execute(sa.text(
+            f"WITH logged AS (INSERT INTO {Scan.__tablename__} (stamp_id, at, place) "
+            "SELECT * FROM unnest(CAST(:sids AS integer[]), CAST(:ats AS timestamptz[]), "
+            "CAST(:places AS varchar[]))) "
+            f"UPDATE {Stamp.__tablename__} AS s SET scan_count = s.scan_count + v.n, "
+            "first_scan_at = COALESCE(s.first_scan_at, v.first) "
+            "FROM unnest(CAST(:ids AS integer[]), CAST(:ns AS integer[]), "
+            "CAST(:firsts AS timestamptz[])) AS v(id, n, first) "
+            "WHERE s.id = v.id RETURNING s.id, s.scan_count, s.clone_suspected_at"),
+            {"ids": ids, "ns": [per_stamp[i] for i in ids], "firsts": [first[i] for i in ids],
+             "sids": [b[0] for b in batch], "ats": [b[1] for b in batch],
+             "places": [b[2] for b in batch]})
+        return {sid: (count, flagged) for sid, count, flagged in rows}
+    s.execute(sa.insert(Scan), [{"stamp_id": sid, "at": at, "place": place}
+                                for sid, at, place in batch])
+    out = {}
+    for sid in ids:
+        count, flagged = s.execute(
+            sa.update(Stamp).where(col(Stamp.id) == sid)
+            .values(scan_count=Stamp.scan_count + per_stamp[sid],
+                    first_scan_at=sa.func.coalesce(Stamp.first_scan_at, first[sid]))
+            .returning(col(Stamp.scan_count), col(Stamp.clone_suspected_at))).one()
+        out[sid] = (count, flagged)
+    return out

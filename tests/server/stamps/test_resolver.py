@@ -205,9 +205,9 @@ def test_growing_conditions_come_from_the_telemetry_store(sw: StampWorld) -> Non
     """Readings of the lot's origin zone before harvest appear on the consumer page."""
     from server.models import Device, DeviceRole
     from server.models.telemetry import Reading
-    from server.stamps import consumer
+    from server.stamps import scanpage
 
-    consumer._cache.clear()
+    scanpage.clear_cache()
     uri = _uris(sw, 1)[0]
     harvest = datetime(2026, 6, 5, 6, 30, tzinfo=timezone.utc)
     with Session(sw.w.engine) as s:
@@ -264,9 +264,9 @@ def test_scan_log_writes_behind_and_flushes_on_stop(sw: StampWorld) -> None:
 
 def test_consumer_page_counts_drip_waterings_from_the_irrigation_log(sw: StampWorld) -> None:
     from server.models.irrigation import IrrigationLog
-    from server.stamps import consumer
+    from server.stamps import scanpage
 
-    consumer._cache.clear()
+    scanpage.clear_cache()
     uri = _uris(sw, 1)[0]
     harvest = datetime(2026, 6, 5, 6, 30, tzinfo=timezone.utc)
     with Session(sw.w.engine) as s:

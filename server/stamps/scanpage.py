@@ -1,0 +1,439 @@
+"""The consumer scan page, built for the hottest path of the platform.
+
+A scan is one indexed query and a string join:
+
+1. :func:`lookup` reads the stamp's own state, its lot code, product GTIN and the lot's
+   recall in **one** statement on an autocommit, no-pre-ping engine (retried once on a
+   connection that died with a PostgreSQL restart);
+2. the lot part of the page (origin, codes, dates, growing conditions, certificates, OCOP
+   stars, journey) is rendered from ``stamp_consumer.html`` once per lot, language and day
+   and kept :data:`VIEW_TTL_S` seconds, as text chunks around
+   *slots*;
+3. the slots are filled per scan: ``anchor`` (the stamp's URI), ``alerts`` (recall and
+   revoked notices, from ``stamp_alerts.html``) and ``auth`` (the authenticity panel, from
+   ``stamp_auth.html``). Recall, revocation, scan count and clone flag are therefore never
+   older than the query that served the scan.
+
+:class:`ScanFastPath` serves a plain browser ``GET``/``HEAD`` of a genuine stamp straight
+from ASGI, without the router and dependency machinery that every other route pays for;
+anything else (linkset, ``linkType``, malformed, not genuine, rate-limited, unknown)
+continues to the FastAPI route in :mod:`server.stamps.resolver`, which uses the same
+:func:`page_html`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import secrets
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import parse_qsl
+
+import sqlalchemy as sa
+from markupsafe import Markup, escape
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col
+
+from qr import serial as qserial
+from qr.errors import GS1Error
+from qr.gs1 import digital_link, parse_digital_link
+from server.db import make_engine
+from server.metrics import SCANS
+from server.models.common import utcnow
+from server.models.stamps import LotRecall, Stamp
+from server.models.trace import Lot, Product
+from server.pages import templates
+from server.stamps import clone, consumer, links
+from server.stamps.keys import state_keyring
+from server.stamps.scanlog import ScanLog
+
+__all__ = ["StampState", "lookup", "alookup", "AsyncReadPool", "read_pool", "page_html", "record", "scan_log", "read_engine",
+           "resolver_throttle", "keyring", "link_header", "page_headers", "ScanFastPath",
+           "clear_cache", "wants_linkset", "float_or_none", "LINKSET", "CORS", "VIEW_TTL_S"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+CORS = {"Access-Control-Allow-Origin": "*",
+        "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+        "Access-Control-Allow-Headers": "Accept, Accept-Language, Content-Type",
+        "Access-Control-Expose-Headers": "Link, Location",
+        "Vary": "Accept, Accept-Language"}
+LINKSET = "application/linkset+json"
+
+#: Failed lookups (malformed, not genuine, never issued, no such link) allowed per client
+#: address in ``window_s``: plenty for a shop checking its stock (genuine stamps never
+#: count), useless for enumerating serials (and the MAC makes guessing hopeless anyway).
+ENUMERATION_LIMIT, ENUMERATION_WINDOW_S = 60, 600.0
+
+#: How long the lot part of a consumer page (origin, diary, journey, certificates, stars)
+#: is reused between scans of the lot's stamps. Recall and the stamp's own state are read
+#: on every scan.
+VIEW_TTL_S = 30.0
+
+
+@dataclasses.dataclass(slots=True)
+class StampState:
+    """What a scan needs of one stamp, read in one query."""
+
+    id: int
+    lot_id: int
+    lot_code: str
+    gtin: str
+    has_pin: bool
+    revoked_at: datetime | None
+    revoked_reason: str | None
+    scan_count: int
+    first_scan_at: datetime | None
+    clone_suspected_at: datetime | None
+    clone_reason: str | None
+    recall_reason: str | None
+
+    @property
+    def pin_hash(self) -> bool:  # what the template asks: does this stamp have a PIN?
+        return self.has_pin
+
+
+# --- per-app state (built on first use) -------------------------------------------------
+
+def _state_attr(state: Any, name: str, make: Callable[[], Any]) -> Any:
+    value = getattr(state, name, None)
+    if value is None:
+        value = make()
+        setattr(state, name, value)
+    return value
+
+
+def scan_log(state: Any) -> ScanLog:
+    """The app's write-behind scan log (started on first use, flushed at shutdown)."""
+    sl: ScanLog = _state_attr(state, "scan_log", lambda: ScanLog(state.engine))
+    return sl
+
+
+def read_engine(state: Any) -> Engine:
+    """For the scan lookup on PostgreSQL: autocommit (no BEGIN/ROLLBACK round trips) and no
+    pre-ping (a dead pooled connection is retried once in :func:`lookup`)."""
+    def make() -> Engine:
+        base: Engine = state.engine
+        if base.dialect.name != "postgresql":
+            return base
+        return make_engine(base.url.render_as_string(hide_password=False),
+                           pool_pre_ping=False).execution_options(isolation_level="AUTOCOMMIT")
+    eng: Engine = _state_attr(state, "read_engine", make)
+    return eng
+
+
+def resolver_throttle(state: Any) -> Any:
+    from server.throttle import LoginThrottle
+
+    return _state_attr(state, "resolver_throttle", lambda: LoginThrottle(
+        per_login=1 << 30, per_ip=ENUMERATION_LIMIT, window_s=ENUMERATION_WINDOW_S))
+
+
+keyring = state_keyring
+
+
+# --- the lookup -------------------------------------------------------------------------
+
+_COLUMNS: list[Any] = [
+    Stamp.id, Stamp.lot_id, Lot.code, Product.gtin, col(Stamp.pin_hash).is_not(None),
+    Stamp.revoked_at, Stamp.revoked_reason, Stamp.scan_count, Stamp.first_scan_at,
+    Stamp.clone_suspected_at, Stamp.clone_reason, LotRecall.reason]
+_LOOKUP = (
+    sa.select(*_COLUMNS)
+    .join(Lot, col(Lot.id) == Stamp.lot_id)
+    .join(Product, col(Product.id) == Lot.product_id)
+    .outerjoin(LotRecall, col(LotRecall.lot_id) == Lot.id)
+    .where(col(Stamp.serial) == sa.bindparam("serial"))
+)
+
+
+def lookup(state: Any, gtin: str, lot_code: str, serial: str) -> StampState | None:
+    """The stamp with this serial, if it belongs to this GTIN and lot (one query)."""
+    for attempt in (1, 2):
+        try:
+            with read_engine(state).connect() as conn:
+                row = conn.execute(_LOOKUP, {"serial": serial}).first()
+            break
+        except sa.exc.DBAPIError as exc:
+            # After a PostgreSQL restart a pooled connection is dead: it is invalidated and
+            # the lookup runs once more on a fresh one.
+            if attempt == 2 or not exc.connection_invalidated:
+                raise
+    if row is None:
+        return None
+    found = StampState(*row)
+    if found.lot_code != lot_code or found.gtin != gtin:
+        return None
+    return found
+
+
+class AsyncReadPool:
+    """A few autocommit psycopg connections for the scan lookup on PostgreSQL, used from the
+    event loop: while PostgreSQL answers one scan, the worker serves others (a blocking
+    driver call would idle the process). Statements are prepared on each connection.
+
+    Connections belong to one event loop; if the pool finds itself on another loop (test
+    clients start one per test), it drops the old connections and opens new ones.
+    """
+
+    def __init__(self, conninfo: str, size: int = 4) -> None:
+        self.conninfo = conninfo
+        self.size = size
+        self._idle: list[Any] = []
+        self._loop: Any = None
+        self._sem: asyncio.Semaphore | None = None
+
+    def _on_this_loop(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop or self._sem is None:
+            for conn in self._idle:
+                conn.pgconn.finish()  # libpq's close: needs no event loop
+            self._idle, self._loop = [], loop
+            self._sem = asyncio.Semaphore(self.size)
+        return self._sem
+
+    async def fetchone(self, sql: str, params: dict[str, Any]) -> tuple[Any, ...] | None:
+        import psycopg
+
+        async with self._on_this_loop():
+            for attempt in (1, 2):
+                conn = self._idle.pop() if self._idle else None
+                try:
+                    if conn is None:
+                        conn = await psycopg.AsyncConnection.connect(self.conninfo,
+                                                                     autocommit=True)
+                    cur = await conn.execute(sql, params, prepare=True)
+                    row = await cur.fetchone()
+                except psycopg.OperationalError:
+                    # A connection that died with a PostgreSQL restart: once more, fresh.
+                    if conn is not None:
+                        conn.pgconn.finish()
+                    if attempt == 2:
+                        raise
+                    continue
+                self._idle.append(conn)
+                return row  # type: ignore[no-any-return]
+        return None
+
+    async def close(self) -> None:
+        for conn in self._idle:
+            if self._loop is asyncio.get_running_loop():
+                await conn.close()
+            else:
+                conn.pgconn.finish()
+        self._idle = []
+
+
+_PG_LOOKUP: str | None = None
+
+
+def _pg_lookup_sql() -> str:
+    global _PG_LOOKUP
+    if _PG_LOOKUP is None:
+        from sqlalchemy.dialects.postgresql import psycopg as pg_dialect
+
+        _PG_LOOKUP = str(_LOOKUP.compile(dialect=pg_dialect.dialect()))
+    return _PG_LOOKUP
+
+
+def read_pool(state: Any) -> AsyncReadPool | None:
+    """The app's async lookup pool on PostgreSQL (None on SQLite)."""
+    pool: AsyncReadPool | None = getattr(state, "read_pool", None)
+    if pool is None and state.engine.dialect.name == "postgresql":
+        url = state.engine.url.set(drivername="postgresql")
+        pool = AsyncReadPool(url.render_as_string(hide_password=False))
+        state.read_pool = pool
+    return pool
+
+
+async def alookup(state: Any, gtin: str, lot_code: str, serial: str) -> StampState | None:
+    """:func:`lookup`, without blocking the event loop on PostgreSQL."""
+    pool = read_pool(state)
+    if pool is None:
+        return lookup(state, gtin, lot_code, serial)
+    row = await pool.fetchone(_pg_lookup_sql(), {"serial": serial})
+    if row is None:
+        return None
+    found = StampState(*row)
+    if found.lot_code != lot_code or found.gtin != gtin:
+        return None
+    return found
+
+
+def record(state: Any, stamp: StampState, ip: str | None, lat: float | None,
+           lon: float | None) -> None:
+    """Log the scan (queued; never waited for) and show it on the page at once."""
+    place = clone.coarse_place(ip, state.settings.secret_key[:16], lat, lon)
+    if place.startswith("geo:"):
+        # The phone shared its place after the page loaded: refine that scan, not a new one.
+        with Session(state.engine) as s:
+            if clone.refine_place(s, stamp, place):  # type: ignore[arg-type]
+                return
+    queued = scan_log(state).add(stamp.id, place)
+    SCANS.inc()
+    # Shown: what is stored plus this process's scans not written yet (this one too).
+    stamp.scan_count += queued
+    stamp.first_scan_at = stamp.first_scan_at or utcnow()
+
+
+# --- the page ---------------------------------------------------------------------------
+
+_SLOT = "\x00" + secrets.token_hex(6) + ":"
+_SLOTS = ("anchor", "alerts", "auth")
+#: (database url, lot id, language, day) -> (expires, chunks: text, slot, text, slot, ...)
+_pages: dict[tuple[str, int, str, date], tuple[float, list[str]]] = {}
+
+
+def clear_cache() -> None:
+    """Forget the cached lot parts (tests that change a lot between scans)."""
+    _pages.clear()
+
+
+def _slot(name: str) -> Markup:
+    return Markup(f"{_SLOT}{name}{_SLOT}")
+
+
+def _translator(lang: str) -> Callable[[str, str], str]:
+    return (lambda vi, en: en) if lang == "en" else (lambda vi, en: vi)
+
+
+def _lot_chunks(state: Any, lot_id: int, lang: str, today: date) -> list[str]:
+    engine: Engine = state.engine
+    key = (str(engine.url), lot_id, lang, today)
+    now = time.monotonic()
+    hit = _pages.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    with Session(engine, expire_on_commit=False) as s:
+        lot = s.get(Lot, lot_id)
+        assert lot is not None
+        product = s.get(Product, lot.product_id)
+        assert product is not None
+        view = consumer.build_view(s, lot, product, None, today)
+    html = templates.get_template("stamp_consumer.html").render(
+        v=view, lang=lang, today=today, slot=_slot)
+    chunks = html.split(_SLOT)
+    if len(chunks) % 2 != 1 or any(c not in _SLOTS for c in chunks[1::2]):
+        raise RuntimeError("stamp_consumer.html: a slot marker was broken by the page data")
+    if len(_pages) > 5000:
+        _pages.clear()
+    _pages[key] = (now + VIEW_TTL_S, chunks)
+    return chunks
+
+
+def page_html(state: Any, stamp: Any, lot_id: int, recall_reason: str | None, lang: str,
+              anchor: str, serial: str, pin_result: str | None = None,
+              today: date | None = None) -> str:
+    """The consumer page of one stamp: cached lot chunks around this scan's slots.
+
+    ``stamp`` is a :class:`StampState` or a :class:`~server.models.stamps.Stamp` row.
+    """
+    today = today or date.today()
+    chunks = _lot_chunks(state, lot_id, lang, today)
+    ctx = {"s": stamp, "lang": lang, "anchor": anchor, "code": qserial.short_code(serial),
+           "pin_result": pin_result, "recall_reason": recall_reason,
+           "t": _translator(lang)}
+    filled = {"anchor": str(escape(anchor)),
+              "alerts": templates.get_template("stamp_alerts.html").render(ctx),
+              "auth": templates.get_template("stamp_auth.html").render(ctx)}
+    out = chunks[:]
+    for i in range(1, len(out), 2):
+        out[i] = filled[out[i]]
+    return "".join(out)
+
+
+def link_header(base: str, anchor: str, gtin: str, lot_code: str, serial: str) -> str:
+    linkmap = links.links_for(base, anchor, gtin, lot_code, serial)
+    return ", ".join(f'<{linkmap[n]}>; rel="{links.GS1_VOC}{n}"' for n in links.LINK_TYPES)
+
+
+def page_headers(link: str) -> dict[str, str]:
+    return {**CORS, "Link": link, "Cache-Control": "no-store"}
+
+
+def wants_linkset(accept: str, link_type: str | None) -> bool:
+    if link_type in ("linkset", "all"):
+        return True
+    return LINKSET in accept or ("application/json" in accept and "text/html" not in accept)
+
+
+def float_or_none(v: str | None) -> float | None:
+    try:
+        return float(v) if v is not None else None
+    except ValueError:
+        return None
+
+
+# --- the ASGI fast path -----------------------------------------------------------------
+
+class ScanFastPath:
+    """Serve browser scans of genuine stamps without the router; see the module doc."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (scope["type"] == "http" and scope["method"] in ("GET", "HEAD")
+                and scope["path"].startswith("/01/")):
+            body = await self._try(scope)
+            if body is not None:
+                status, headers, content = body
+                await send({"type": "http.response.start", "status": status,
+                            "headers": headers})
+                await send({"type": "http.response.body",
+                            "body": b"" if scope["method"] == "HEAD" else content})
+                return
+        await self.app(scope, receive, send)
+
+    async def _try(self, scope: Scope) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
+        """The response for a plain browser scan of a genuine stamp, else None (the route
+        answers, with its errors, linksets, redirects and rate limit)."""
+        query: dict[str, str] = {}
+        if scope.get("query_string"):
+            query = dict(parse_qsl(scope["query_string"].decode("latin-1")))
+            if "linkType" in query:
+                return None
+        accept = ""
+        for name, value in scope["headers"]:
+            if name == b"accept":
+                accept = value.decode("latin-1")
+                break
+        if wants_linkset(accept, None):
+            return None
+        state = scope["app"].state
+        client = scope.get("client")
+        ip = client[0] if client else "?"
+        if resolver_throttle(state).retry_after("", ip):
+            return None
+        raw = scope.get("raw_path") or scope["path"].encode()
+        try:
+            ids = parse_digital_link(raw.decode("latin-1"))
+        except GS1Error:
+            return None
+        gtin, lot_code, serial = ids["gtin"] or "", ids["lot"], ids["serial"]
+        if not serial or not lot_code or not qserial.verify(keyring(state), gtin, lot_code,
+                                                            serial):
+            return None
+        stamp = await alookup(state, gtin, lot_code, serial)
+        if stamp is None:
+            return None
+        if scope["method"] != "HEAD":
+            record(state, stamp, client[0] if client else None,
+                   float_or_none(query.get("lat")), float_or_none(query.get("lon")))
+        base = state.settings.public_base_url
+        anchor = digital_link(base, gtin, lot_code, serial)
+        lang = "en" if query.get("lang") == "en" else "vi"
+        content = page_html(state, stamp, stamp.lot_id, stamp.recall_reason, lang, anchor,
+                            serial).encode()
+        headers = [(k.lower().encode(), v.encode()) for k, v in page_headers(
+            link_header(base, anchor, gtin, lot_code, serial)).items()]
+        headers += [(b"content-type", b"text/html; charset=utf-8"),
+                    (b"content-length", str(len(content)).encode())]
+        return 200, headers, content
