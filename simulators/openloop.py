@@ -115,20 +115,30 @@ async def open_loop(base_url: str, paths: list[str], rate: float, seconds: float
 
     async def one(due: float, path: str) -> None:
         raw = (f"GET {path} HTTP/1.1\r\nHost: {url.netloc}\r\n{extra}\r\n").encode("latin-1")
+        status = None
+        # A kept-alive connection the server has just closed fails at once: like any HTTP
+        # client, send again on a new connection (once); a new connection that fails is an
+        # error.
         conn = idle.pop() if idle else None
-        try:
-            if conn is None:
-                reader, writer = await asyncio.wait_for(
-                    asyncio.open_connection(host, port), timeout_s)
-                conn = _Conn(reader, writer)
-            status = await asyncio.wait_for(conn.request(raw), timeout_s)
-        except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError):
-            result.errors += 1
-            if conn is not None:
-                conn.close()
-            return
+        while status is None:
+            reused = conn is not None
+            try:
+                if conn is None:
+                    reader, writer = await asyncio.wait_for(
+                        asyncio.open_connection(host, port), timeout_s)
+                    conn = _Conn(reader, writer)
+                remaining = max(0.001, due + timeout_s - time.perf_counter())
+                status = await asyncio.wait_for(conn.request(raw), remaining)
+            except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError) as exc:
+                if conn is not None:
+                    conn.close()
+                conn = None
+                if not reused or isinstance(exc, asyncio.TimeoutError):
+                    result.errors += 1
+                    return
         result.latencies_ms.append((time.perf_counter() - due) * 1000)
         result.statuses[status] = result.statuses.get(status, 0) + 1
+        assert conn is not None
         idle.append(conn)
 
     n = int(rate * seconds)

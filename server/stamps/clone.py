@@ -37,6 +37,8 @@ PLACES_WINDOW = timedelta(hours=24)
 RATE_LIMIT = 30
 RATE_WINDOW = timedelta(hours=1)
 MAX_SPEED_KMH = 120.0
+#: The scans any rule looks at.
+WINDOW = max(PLACES_WINDOW, RATE_WINDOW)
 
 
 def coarse_place(ip: str | None, salt: str, lat: float | None = None,
@@ -106,7 +108,7 @@ def record_scan(session: Session, stamp: Stamp, place: str, now: datetime | None
     cheap = count <= PLACES_LIMIT - 1 and not place.startswith("geo:")
     reason = None
     if stamp.clone_suspected_at is None and not cheap:
-        since = now - max(PLACES_WINDOW, RATE_WINDOW)
+        since = now - WINDOW
         recent = list(session.exec(select(Scan).where(Scan.stamp_id == stamp.id)
                                    .where(col(Scan.at) >= since)).all())
         reason = suspicion(recent, now)

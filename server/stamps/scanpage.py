@@ -286,18 +286,34 @@ def record(state: Any, stamp: StampState, ip: str | None, lat: float | None,
 # --- the page ---------------------------------------------------------------------------
 
 _SLOT = "\x00" + secrets.token_hex(6) + ":"
-_SLOTS = ("anchor", "alerts", "auth")
 #: (database url, lot id, language, day) -> (expires, chunks: text, slot, text, slot, ...)
 _pages: dict[tuple[str, int, str, date], tuple[float, list[str]]] = {}
+#: (language, the panel's variant) -> chunks of the authenticity panel
+_panels: dict[tuple[Any, ...], list[str]] = {}
 
 
 def clear_cache() -> None:
     """Forget the cached lot parts (tests that change a lot between scans)."""
     _pages.clear()
+    _panels.clear()
 
 
 def _slot(name: str) -> Markup:
     return Markup(f"{_SLOT}{name}{_SLOT}")
+
+
+def _split(html: str, slots: tuple[str, ...], what: str) -> list[str]:
+    chunks = html.split(_SLOT)
+    if len(chunks) % 2 != 1 or any(c not in slots for c in chunks[1::2]):
+        raise RuntimeError(f"{what}: a slot marker was broken by the page data")
+    return chunks
+
+
+def _fill(chunks: list[str], values: dict[str, str]) -> str:
+    out = chunks[:]
+    for i in range(1, len(out), 2):
+        out[i] = values[out[i]]
+    return "".join(out)
 
 
 def _translator(lang: str) -> Callable[[str, str], str]:
@@ -319,13 +335,49 @@ def _lot_chunks(state: Any, lot_id: int, lang: str, today: date) -> list[str]:
         view = consumer.build_view(s, lot, product, None, today)
     html = templates.get_template("stamp_consumer.html").render(
         v=view, lang=lang, today=today, slot=_slot)
-    chunks = html.split(_SLOT)
-    if len(chunks) % 2 != 1 or any(c not in _SLOTS for c in chunks[1::2]):
-        raise RuntimeError("stamp_consumer.html: a slot marker was broken by the page data")
+    chunks = _split(html, ("anchor", "alerts", "auth"), "stamp_consumer.html")
     if len(_pages) > 5000:
         _pages.clear()
     _pages[key] = (now + VIEW_TTL_S, chunks)
     return chunks
+
+
+class _SlotDate:
+    def strftime(self, fmt: str) -> Markup:
+        return _slot("first")
+
+
+@dataclasses.dataclass
+class _PanelStamp:
+    """A stamp as the panel template sees it when its chunks are made: the per-scan
+    values are slots, the rest decides the variant."""
+
+    clone_suspected_at: bool
+    clone_reason: str | None
+    pin_hash: bool
+    first_scan_at: _SlotDate | None
+    scan_count: Markup = dataclasses.field(default_factory=lambda: _slot("count"))
+
+
+def _panel(stamp: Any, lang: str, anchor: str, code: str, pin_result: str | None) -> str:
+    suspected = stamp.clone_suspected_at is not None
+    variant = _PanelStamp(suspected, stamp.clone_reason if suspected else None,
+                          bool(stamp.pin_hash),
+                          _SlotDate() if stamp.first_scan_at else None)
+    key = (lang, pin_result, variant.clone_suspected_at, variant.clone_reason,
+           variant.pin_hash, variant.first_scan_at is not None)
+    chunks = _panels.get(key)
+    if chunks is None:
+        html = templates.get_template("stamp_auth.html").render(
+            s=variant, lang=lang, anchor=_slot("anchor"), code=_slot("code"),
+            pin_result=pin_result, t=_translator(lang))
+        chunks = _split(html, ("anchor", "code", "count", "first"), "stamp_auth.html")
+        if len(_panels) > 1000:
+            _panels.clear()
+        _panels[key] = chunks
+    first = consumer.local_time(stamp.first_scan_at)
+    return _fill(chunks, {"anchor": anchor, "code": code, "count": str(stamp.scan_count),
+                          "first": first.strftime("%d/%m/%Y") if first else ""})
 
 
 def page_html(state: Any, stamp: Any, lot_id: int, recall_reason: str | None, lang: str,
@@ -337,16 +389,14 @@ def page_html(state: Any, stamp: Any, lot_id: int, recall_reason: str | None, la
     """
     today = today or date.today()
     chunks = _lot_chunks(state, lot_id, lang, today)
-    ctx = {"s": stamp, "lang": lang, "anchor": anchor, "code": qserial.short_code(serial),
-           "pin_result": pin_result, "recall_reason": recall_reason,
-           "t": _translator(lang)}
-    filled = {"anchor": str(escape(anchor)),
-              "alerts": templates.get_template("stamp_alerts.html").render(ctx),
-              "auth": templates.get_template("stamp_auth.html").render(ctx)}
-    out = chunks[:]
-    for i in range(1, len(out), 2):
-        out[i] = filled[out[i]]
-    return "".join(out)
+    anchor_html = str(escape(anchor))
+    alerts = ""
+    if recall_reason is not None or stamp.revoked_at is not None:
+        alerts = templates.get_template("stamp_alerts.html").render(
+            s=stamp, lang=lang, recall_reason=recall_reason, t=_translator(lang))
+    auth = _panel(stamp, lang, anchor_html, str(escape(qserial.short_code(serial))),
+                  pin_result)
+    return _fill(chunks, {"anchor": anchor_html, "alerts": alerts, "auth": auth})
 
 
 def link_header(base: str, anchor: str, gtin: str, lot_code: str, serial: str) -> str:

@@ -1,0 +1,175 @@
+"""The fast consumer scan: cached lot part, per-scan slots, the ASGI fast path, the batched
+scan log on PostgreSQL, and the open-loop load generator against a real server."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import re
+import threading
+from datetime import datetime, timezone
+from types import SimpleNamespace
+
+import pytest
+from markupsafe import escape
+from sqlmodel import Session, select
+
+from server.models.stamps import Scan, Stamp
+from server.pages import templates
+from server.stamps import clone, resolver, scanpage
+from server.stamps.scanlog import ScanLog
+from simulators.openloop import open_loop
+from tests.server.stamps.conftest import StampWorld, make_lot
+from tests.server.stamps.test_resolver import HTML, _uris
+from tests.support.browser import live_server
+
+COUNT = re.compile(r'<strong class="scan-count">(\d+)</strong>')
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_panel_from_cached_chunks_equals_a_direct_render(lang: str) -> None:
+    """The authenticity panel is built from cached chunks per variant; for every variant it
+    must be exactly what the template renders for that stamp."""
+    scanpage.clear_cache()
+    t = (lambda vi, en: en) if lang == "en" else (lambda vi, en: vi)
+    first = datetime(2026, 6, 9, 3, 0, tzinfo=timezone.utc)  # same day in UTC and +07:00
+    anchor = "https://nongso.vn/01/08930000000017/10/TH%2026/21/0123456789ABCDEFGHJK?a=<b>&c"
+    for suspected, pin, first_at, pin_result, count in itertools.product(
+            (None, first), (None, "h"), (None, first), (None, "ok", "reused", "wrong"), (1, 42)):
+        stamp = SimpleNamespace(clone_suspected_at=suspected,
+                                clone_reason="quét từ 4 nơi khác nhau trong 24 giờ" if suspected else None,
+                                pin_hash=pin, first_scan_at=first_at, scan_count=count)
+        direct = templates.get_template("stamp_auth.html").render(
+            s=stamp, lang=lang, anchor=anchor, code="ABCD-EFGH", pin_result=pin_result, t=t)
+        cached = scanpage._panel(stamp, lang, str(escape(anchor)), "ABCD-EFGH", pin_result)
+        assert cached == direct, (suspected, pin, first_at, pin_result, count)
+
+
+def test_recall_and_revocation_show_at_once_although_the_lot_part_is_cached(
+        sw: StampWorld) -> None:
+    scanpage.clear_cache()
+    uri = _uris(sw, 2)[0]
+    first = sw.w.client.get(uri, headers=HTML)
+    assert first.status_code == 200 and "THU HỒI" not in first.text
+    assert COUNT.search(first.text).group(1) == "1"  # type: ignore[union-attr]
+    r = sw.w.client.post(f"/api/v1/lots/{sw.lot_id}/recall",
+                         json={"reason": "Dư lượng thuốc vượt ngưỡng"},
+                         headers=sw.w.auth("lychee_admin"))
+    assert r.status_code == 201
+    serial = uri.rsplit("/", 1)[1]
+    r = sw.w.client.post(f"/api/v1/stamps/{serial}/revoke", json={"reason": "Tem in lỗi"},
+                         headers=sw.w.auth("lychee_admin"))
+    assert r.status_code == 200, r.text
+    sw.w.client.cookies.clear()
+    again = sw.w.client.get(uri, headers=HTML)
+    assert "THU HỒI SẢN PHẨM" in again.text and "Dư lượng thuốc vượt ngưỡng" in again.text
+    assert "Tem đã bị thu hồi" in again.text and "Tem in lỗi" in again.text
+    assert COUNT.search(again.text).group(1) == "2"  # type: ignore[union-attr]
+    # Everything but the per-scan parts is the cached lot part, byte for byte.
+    strip = re.compile(r'<section class="card (alert[^"]*|authenticity)".*?</section>', re.S)
+    def lot_part(html: str) -> str:
+        return re.sub(r"\s+", " ", strip.sub("", html))
+
+    assert lot_part(first.text) == lot_part(again.text)
+
+
+def test_fast_path_serves_browser_scans_and_leaves_the_rest_to_the_route(
+        sw: StampWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+    scanpage.clear_cache()
+    uri = _uris(sw, 1)[0]
+
+    def route_must_not_serve(*a: object, **k: object) -> None:
+        raise AssertionError("the route served a scan the fast path should have")
+
+    with monkeypatch.context() as m:
+        m.setattr(resolver, "_consumer_page", route_must_not_serve)
+        fast = sw.w.client.get(uri, headers=HTML)
+        assert fast.status_code == 200 and fast.headers["cache-control"] == "no-store"
+        assert fast.headers["access-control-allow-origin"] == "*"
+        assert "defaultLink" in fast.headers["link"]
+        assert fast.headers["content-security-policy"]  # still inside the headers middleware
+        head = sw.w.client.head(uri, headers=HTML)
+        assert head.status_code == 200 and head.content == b""
+        assert int(head.headers["content-length"]) > 1000
+        # Not for the fast path: linkset, linkType, a forged serial.
+        ls = sw.w.client.get(uri, headers={"Accept": "application/linkset+json"})
+        assert ls.status_code == 200 and ls.json()["linkset"]
+        assert sw.w.client.get(uri + "?linkType=gs1:traceability",
+                               follow_redirects=False).status_code == 307
+        forged = uri[:-1] + ("0" if uri[-1] != "0" else "1")
+        assert sw.w.client.get(forged, headers=HTML).status_code == 404
+
+    async def no_fast_path(self: object, scope: object) -> None:
+        return None
+
+    monkeypatch.setattr(scanpage.ScanFastPath, "_try", no_fast_path)
+    slow = sw.w.client.get(uri, headers=HTML)
+    assert slow.status_code == 200
+    assert COUNT.search(fast.text).group(1) == "1"  # type: ignore[union-attr]
+    assert COUNT.search(slow.text).group(1) == "2"  # type: ignore[union-attr]
+    assert COUNT.sub("", fast.text) == COUNT.sub("", slow.text)  # one page, two paths
+
+
+def test_scan_log_batches_and_flags_clones_on_postgresql(pg_world) -> None:  # type: ignore[no-untyped-def]
+    sw = make_lot(pg_world)
+    _uris(sw, 3)
+    with Session(sw.w.engine) as s:
+        a, b, c = (st.id for st in s.exec(select(Stamp).order_by(Stamp.id)).all())
+    # Two processes' writers at once (two API workers): no count is lost.
+    logs = [ScanLog(sw.w.engine), ScanLog(sw.w.engine)]
+    barrier = threading.Barrier(2)
+
+    def scans(sl: ScanLog) -> None:
+        barrier.wait()
+        for i in range(50):
+            sl.add(a, "net:000000000000aaaa")
+            if i % 10 == 0:
+                sl.add(c, f"geo:{21.0 + i / 10:.1f},105.8")
+    threads = [threading.Thread(target=scans, args=(sl,)) for sl in logs]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    for i in range(clone.PLACES_LIMIT):
+        logs[0].add(b, f"net:{i:016x}")
+    for sl in logs:
+        sl.stop()
+    assert sum(sl.written for sl in logs) == 100 + 10 + clone.PLACES_LIMIT
+    with Session(sw.w.engine) as s:
+        sa_, sb, sc = s.exec(select(Stamp).order_by(Stamp.id)).all()
+        assert sa_.scan_count == 100 and sa_.first_scan_at is not None
+        assert len(s.exec(select(Scan).where(Scan.stamp_id == a)).all()) == 100
+        # One place, but more than RATE_LIMIT scans in an hour: the rate rule.
+        assert sa_.clone_reason == "quét 100 lần trong 1 giờ" or (
+            sa_.clone_reason or "").endswith("lần trong 1 giờ")
+        assert sb.scan_count == clone.PLACES_LIMIT and sb.clone_suspected_at is not None
+        assert "nơi khác nhau" in (sb.clone_reason or "")
+        assert sc.scan_count == 10 and sc.clone_suspected_at is not None
+
+
+def test_open_loop_load_on_a_live_server_on_postgresql(pg_world) -> None:  # type: ignore[no-untyped-def]
+    """The load generator of bench/scan.py against the real server on PostgreSQL: every
+    request answered 200, every scan stored."""
+    sw = make_lot(pg_world)
+    paths = _uris(sw, 20)
+    app = sw.w.client.app
+    with live_server(app) as base:
+        res = asyncio.run(open_loop(base, paths, rate=200, seconds=1.5,
+                                    headers={"Accept": "text/html"}))
+    assert res.sent == 300 and res.errors == 0 and res.statuses == {200: 300}
+    assert 0 < res.percentile(50, 10_000) < 1000
+    app.state.scan_log.flush()  # type: ignore[attr-defined]
+    with Session(sw.w.engine) as s:
+        assert sum(st.scan_count for st in s.exec(select(Stamp)).all()) == 300
+        assert len(s.exec(select(Scan)).all()) == 300
+
+
+def test_open_loop_counts_a_dead_server_as_errors() -> None:
+    from tests.support.services import free_port
+
+    res = asyncio.run(open_loop(f"http://127.0.0.1:{free_port()}", ["/x"], rate=50,
+                                seconds=0.2, timeout_s=1.0))
+    assert res.sent == 10 and res.errors == 10 and res.ok == 0
+    assert res.percentile(99, 1000.0) == 1000.0
+    with pytest.raises(ValueError):
+        asyncio.run(open_loop("http://127.0.0.1:1", [], rate=1, seconds=1))
