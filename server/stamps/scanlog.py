@@ -32,7 +32,7 @@ from server.stamps import clone
 __all__ = ["ScanLog", "FLUSH_S", "BATCH"]
 
 log = logging.getLogger(__name__)
-FLUSH_S = 0.1
+FLUSH_S = 0.5
 BATCH = 500
 MAX_QUEUE = 200_000
 
