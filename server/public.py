@@ -33,6 +33,7 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset({
     ("GET", "/.well-known/gs1resolver"),
     ("GET", "/traceability/{gtin}/{lot}/{serial}"),
     ("GET", "/certification/{gtin}/{lot}/{serial}"),
+    ("GET", "/media/products/{product_id}/{name}"),  # product photos on consumer pages
     # Prometheus (issue 10): no session, but its own check -- the metrics token or an admin.
     ("GET", "/metrics"),
 })

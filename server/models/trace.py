@@ -110,11 +110,24 @@ class Product(ProductBase, table=True):
     organisation_id: int = Field(foreign_key="organisations.id", index=True, ondelete="CASCADE")
     gtin: str = Field(max_length=14, sa_column_kwargs={"unique": True})
     created_at: datetime = created_at_field()
+    #: The product photo: a JPEG the server made from the upload (``server/trace/photos.py``),
+    #: named by its content digest so that it can be cached for ever.
+    photo_digest: str | None = Field(default=None, max_length=64)
+    photo_width: int | None = None
+    photo_height: int | None = None
+
+    @property
+    def photo_url(self) -> str | None:
+        """The photo's public path (no login; shown on consumer pages), if there is one."""
+        if not self.photo_digest:
+            return None
+        return f"/media/products/{self.id}/{self.photo_digest}.jpg"
 
 
 class ProductPublic(ProductBase):
     id: int
     organisation_id: int
+    photo_url: str | None = None
 
 
 # --------------------------------------------------------------------------- locations

@@ -342,7 +342,7 @@ def _lot_chunks(state: Any, lot_id: int, lang: str, today: date) -> list[str]:
         assert product is not None
         view = consumer.build_view(s, lot, product, None, today)
     html = templates.get_template("stamp_consumer.html").render(
-        v=view, lang=lang, today=today, slot=_slot)
+        v=view, lang=lang, today=today, slot=_slot, base=state.settings.public_base_url)
     chunks = _split(html, ("anchor", "alerts", "auth"), "stamp_consumer.html")
     if len(_pages) > 5000:
         _pages.clear()

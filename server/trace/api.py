@@ -34,7 +34,7 @@ from server.models.trace import (
     RegistrationCodeCreate,
     RegistrationCodePublic,
 )
-from server.trace import api_lots, certificates, diary
+from server.trace import api_lots, certificates, diary, photos
 from server.trace.access import RECORDERS, WRITERS, load_lot, load_product, load_zone_for, visible_orgs
 
 __all__ = ["router"]
@@ -73,6 +73,23 @@ def create_product(body: ProductCreate, who: CurrentUser, session: SessionDep) -
 @router.get("/products/{product_id}", response_model=ProductPublic, tags=_tags)
 def get_product(product_id: int, who: CurrentUser, session: SessionDep) -> Product:
     return load_product(session, who, product_id)
+
+
+@router.put("/products/{product_id}/photo", response_model=ProductPublic, tags=_tags)
+async def put_product_photo(product_id: int, who: CurrentUser, session: SessionDep,
+                            settings: SettingsDep, photo: UploadFile = File()) -> Product:
+    """The product photo for consumer pages and link previews (JPEG, PNG or WebP; the server
+    stores an upright, scaled JPEG without the upload's metadata)."""
+    product = load_product(session, who, product_id, *WRITERS)
+    data = await photo.read(photos.MAX_BYTES + 1)
+    return photos.store(session, settings.var_dir, product, data)
+
+
+@router.delete("/products/{product_id}/photo", response_model=ProductPublic, tags=_tags)
+def delete_product_photo(product_id: int, who: CurrentUser, session: SessionDep,
+                         settings: SettingsDep) -> Product:
+    product = load_product(session, who, product_id, *WRITERS)
+    return photos.remove(session, settings.var_dir, product)
 
 
 @router.get("/locations", response_model=list[LocationPublic], tags=_tags)

@@ -105,3 +105,21 @@ def trace_ship_submit(request: Request, who: CurrentUser, session: SessionDep,
                           destination=destination.strip() or None, user_id=who.id)
     total = sum(len(c) for _, c in by_lot.values())
     return RedirectResponse(f"/trace/ship?shipped={total}", status_code=303)
+
+
+@router.get("/media/products/{product_id}/{name}")
+def product_photo(product_id: int, name: str, session: SessionDep,
+                  settings: SettingsDep) -> Response:
+    """A product's photo, public (consumer pages, link previews). The name carries the
+    photo's digest, so an answer never changes: cached for a year."""
+    from fastapi.responses import FileResponse
+
+    from server.errors import NotFound
+    from server.trace.photos import photo_path
+
+    product = session.get(Product, product_id)
+    if product is None or not product.photo_digest or name != f"{product.photo_digest}.jpg":
+        raise NotFound("No such photo.")
+    return FileResponse(photo_path(settings.var_dir, product), media_type="image/jpeg",
+                        headers={"Cache-Control": "public, max-age=31536000, immutable",
+                                 "Access-Control-Allow-Origin": "*"})

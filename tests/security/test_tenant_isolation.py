@@ -72,6 +72,8 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/epcis/events"): L,
     ("GET", "/api/v1/products"): L, ("POST", "/api/v1/products"): D,
     ("GET", "/api/v1/products/{product_id}"): D,
+    ("PUT", "/api/v1/products/{product_id}/photo"): D,
+    ("DELETE", "/api/v1/products/{product_id}/photo"): D,
     ("GET", "/api/v1/locations"): L, ("POST", "/api/v1/locations"): D,
     ("GET", "/api/v1/registration-codes"): L, ("POST", "/api/v1/registration-codes"): D,
     ("GET", "/api/v1/zones/{zone_id}/diary"): D, ("POST", "/api/v1/zones/{zone_id}/diary"): D,
