@@ -97,6 +97,39 @@ def batch_csv(batch_id: int, who: CurrentUser, session: SessionDep,
         "Content-Disposition": f'attachment; filename="stamps-{lot.code}-{batch_id}.csv"'})
 
 
+@router.get("/stamp-batches/{batch_id}/stamps.zip")
+def batch_zip(batch_id: int, who: CurrentUser, session: SessionDep,
+              settings: SettingsDep) -> Response:
+    """For a print shop: ``stamps.csv``, ``stamps.pdf`` and one SVG per stamp."""
+    batch, lot, product = _batch(session, who, batch_id)
+    stamps = batch_stamps(session, settings.public_base_url, batch, product, lot)
+    with tempfile.TemporaryDirectory() as d:
+        files = write_print_files(Path(d), stamps, product=product.name, lot=lot.code,
+                                  layout=batch.layout, zip_svg=True)
+        data = files["zip"].read_bytes()
+    return Response(data, media_type="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="stamps-{lot.code}-{batch_id}.zip"'})
+
+
+@router.get("/stamps/{serial}/qr.{fmt}")
+def stamp_qr(serial: str, fmt: str, who: CurrentUser, session: SessionDep,
+             settings: SettingsDep) -> Response:
+    """One stamp's QR code: ``svg`` (vector, for designers) or ``png`` (8 px a module)."""
+    from qr.gs1 import digital_link
+    from qr.render import render_png, render_svg
+
+    if fmt not in ("svg", "png"):
+        raise NotFound("Formats: qr.svg, qr.png.")
+    stamp = session.exec(select(Stamp).where(Stamp.serial == serial[:20])).first()
+    if stamp is None:
+        raise NotFound("No such stamp.")
+    lot, product = _lot(session, who, stamp.lot_id, Role.coop_admin)
+    uri = digital_link(settings.public_base_url, product.gtin, lot.code, stamp.serial)
+    if fmt == "svg":
+        return Response(render_svg(uri, title=stamp.serial), media_type="image/svg+xml")
+    return Response(render_png(uri), media_type="image/png")
+
+
 @router.post("/stamps/{serial}/revoke")
 def revoke(serial: str, body: ReasonIn, who: CurrentUser, session: SessionDep) -> dict[str, Any]:
     stamp = session.exec(select(Stamp).where(Stamp.serial == serial[:20])).first()

@@ -21,7 +21,10 @@ def issue_cmd(lot: str = typer.Option(..., "--lot", help="Lot code."),
               gtin: str | None = typer.Option(None, "--gtin", help="When lot codes repeat."),
               request_id: str | None = typer.Option(None, "--request-id",
                                                     help="Reuse to retry without minting twice."),
-              with_pin: bool = typer.Option(False, "--with-pin")) -> None:
+              with_pin: bool = typer.Option(False, "--with-pin"),
+              zip_svg: bool = typer.Option(False, "--zip", help="Also stamps.zip for a print "
+                                                                 "shop: CSV, PDF, one SVG each.")
+              ) -> None:
     """Issue COUNT stamps for a lot; write stamps.pdf and stamps.csv into OUT."""
     from pydantic import ValidationError
     from sqlmodel import Session
@@ -54,7 +57,8 @@ def issue_cmd(lot: str = typer.Option(..., "--lot", help="Lot code."),
             stamps = batch_stamps(s, settings.public_base_url, got.batch, product, lot_row)
             with typer.progressbar(length=len(stamps), label="Rendering") as bar:
                 files = write_print_files(out, stamps, product=product.name, lot=lot_row.code,
-                                          layout=layout, pins=got.pins, progress=bar.update)
+                                          layout=layout, pins=got.pins, progress=bar.update,
+                                          zip_svg=zip_svg)
     except DomainError as exc:
         typer.echo(f"error: {exc.detail}", err=True)
         raise typer.Exit(2) from None

@@ -106,8 +106,11 @@ def batch_stamps(session: Session, base: str, batch: StampBatch,
 
 def write_print_files(out_dir: Path, stamps: list[QrStamp], *, product: str, lot: str,
                       layout: str, pins: dict[str, str] | None = None,
-                      progress: Callable[[int], None] | None = None) -> dict[str, Path]:
-    """``stamps.pdf`` and ``stamps.csv`` (header ``uri``); ``pins.csv`` for PIN batches."""
+                      progress: Callable[[int], None] | None = None,
+                      zip_svg: bool = False) -> dict[str, Path]:
+    """``stamps.pdf`` and ``stamps.csv`` (header ``uri``); ``pins.csv`` for PIN batches;
+    with ``zip_svg``, ``stamps.zip`` for a print shop (the CSV, the PDF and one SVG per
+    stamp; never the PINs)."""
     from qr.export import write_csv
     from qr.sheet import write_pdf
 
@@ -129,4 +132,10 @@ def write_print_files(out_dir: Path, stamps: list[QrStamp], *, product: str, lot
                      encoding="utf-8")
         p.chmod(0o600)
         files["pins"] = p
+    if zip_svg:
+        from qr.export import write_zip
+
+        z = out_dir / "stamps.zip"
+        write_zip(str(z), stamps, pdf=pdf.read_bytes())
+        files["zip"] = z
     return files

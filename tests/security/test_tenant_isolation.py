@@ -73,6 +73,8 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/products"): L, ("POST", "/api/v1/products"): D,
     ("GET", "/api/v1/products/{product_id}"): D,
     ("PUT", "/api/v1/products/{product_id}/photo"): D,
+    ("GET", "/api/v1/stamp-batches/{batch_id}/stamps.zip"): D,
+    ("GET", "/api/v1/stamps/{serial}/qr.{fmt}"): D,
     ("DELETE", "/api/v1/products/{product_id}/photo"): D,
     ("GET", "/api/v1/locations"): L, ("POST", "/api/v1/locations"): D,
     ("GET", "/api/v1/registration-codes"): L, ("POST", "/api/v1/registration-codes"): D,
@@ -210,7 +212,7 @@ def _victim(ow: OcopWorld) -> dict[str, Any]:
                "notification_id": note.id, "alert_id": alert.id, "batch_id": batch["id"],
                "serial": serial, "code": code, "location_id": loc.id,
                "organisation_id": org, "gtin": sw.gtin14, "stamp_url": stamp_url,
-               "epcis_doc": epcis_doc}
+               "epcis_doc": epcis_doc, "fmt": "png"}
     return ids
 
 

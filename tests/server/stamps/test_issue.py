@@ -5,6 +5,7 @@ import io
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -125,9 +126,40 @@ def test_cli_issue_writes_pdf_and_csv(world, tmp_path: Path) -> None:  # type: i
     assert all(u.startswith(f"https://tem.nongso.vn/01/{sw.gtin14}/10/TH-CLI-01/21/") for u in lines[1:])
     assert sorted(_decode_pdf((out / "stamps.pdf").read_bytes())) == sorted(lines[1:])
     # Retrying the same request mints nothing new.
-    r2 = subprocess.run(args, env=env, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    r2 = subprocess.run([*args, "--zip"], env=env, capture_output=True, text=True, cwd=ROOT,
+                        timeout=120)
     assert r2.returncode == 0 and "already issued" in r2.stdout
     assert (out / "stamps.csv").read_text().splitlines() == lines
+    with zipfile.ZipFile(out / "stamps.zip") as zf:  # for the print shop, on request
+        assert zf.read("stamps.csv").decode().splitlines() == lines
+        assert len([n for n in zf.namelist() if n.endswith(".svg")]) == 24
     bad = subprocess.run([*args[:6], "NO-SUCH-LOT", *args[7:]], env=env, capture_output=True,
                          text=True, cwd=ROOT, timeout=120)
     assert bad.returncode == 2 and "No lot" in bad.stderr
+
+
+def test_print_shop_zip_and_one_stamp_as_svg_or_png(sw: StampWorld) -> None:
+    batch = issue(sw, count=14)["batch"]
+    h = sw.w.auth("lychee_admin")
+    uris = sw.w.client.get(f"/api/v1/stamp-batches/{batch['id']}/stamps.csv",
+                           headers=h).text.splitlines()[1:]
+    z = sw.w.client.get(f"/api/v1/stamp-batches/{batch['id']}/stamps.zip", headers=h)
+    assert z.status_code == 200 and z.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(z.content)) as zf:
+        assert zf.read("stamps.csv").decode().splitlines()[1:] == uris
+        assert sorted(_decode_pdf(zf.read("stamps.pdf"))) == sorted(uris)
+        svgs = [n for n in zf.namelist() if n.startswith("svg/")]
+        assert len(svgs) == 14 and all(zf.read(n).startswith(b"<svg") or b"<svg" in zf.read(n)
+                                       for n in svgs)
+    serial = uris[3].rsplit("/", 1)[1]
+    png = sw.w.client.get(f"/api/v1/stamps/{serial}/qr.png", headers=h)
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+    from PIL import Image
+
+    assert [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)))] == \
+        [uris[3]]
+    svg = sw.w.client.get(f"/api/v1/stamps/{serial}/qr.svg", headers=h)
+    assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml")
+    assert sw.w.client.get(f"/api/v1/stamps/{serial}/qr.gif", headers=h).status_code == 404
+    assert sw.w.client.get(f"/api/v1/stamps/{serial}/qr.png",
+                           headers=sw.w.auth("lychee_farmer")).status_code == 403
