@@ -92,13 +92,16 @@ def irrigation_summary(session: Session, zone_id: int, start: datetime,
     empty: dict[str, Any] = {"available": False, "zone_id": zone_id, "readings": 0}
     bind = session.connection()
     try:
-        if not sa.inspect(bind).has_table("readings"):
+        tables = sa.inspect(bind)
+        if not tables.has_table("readings"):
             return empty | {"reason": "no telemetry store"}
+        low, high = _healthy_band(session, zone_id, tables.has_table("irrigation_zones"))
         row = bind.execute(sa.text(
             "SELECT COUNT(*), MIN(time), MAX(time), AVG(m), MIN(m), MAX(m),"
             " SUM(CASE WHEN vs = 1 THEN 1 ELSE 0 END), SUM(CASE WHEN vs IS NOT NULL THEN 1"
-            " ELSE 0 END) FROM readings WHERE zone_id = :z AND time >= :a AND time < :b"),
-            {"z": zone_id, "a": start, "b": end}).one()
+            " ELSE 0 END), SUM(CASE WHEN m >= :lo AND m <= :hi THEN 1 ELSE 0 END), COUNT(m)"
+            " FROM readings WHERE zone_id = :z AND time >= :a AND time < :b"),
+            {"z": zone_id, "a": start, "b": end, "lo": low, "hi": high}).one()
     except SQLAlchemyError as exc:
         log.warning("irrigation summary for zone %s unavailable: %s", zone_id, exc)
         session.rollback()
@@ -109,7 +112,22 @@ def irrigation_summary(session: Session, zone_id: int, start: datetime,
             "first": row[1], "last": row[2],
             "moisture_avg": None if row[3] is None else round(float(row[3]), 1),
             "moisture_min": row[4], "moisture_max": row[5],
-            "valve_open_share": (round(row[6] / row[7], 3) if row[7] else None)}
+            "valve_open_share": (round(row[6] / row[7], 3) if row[7] else None),
+            # Readings come every 10–30 min, evenly: a share of readings is a share of time.
+            "in_band_pct": round(100 * row[8] / row[9]) if row[9] else None,
+            "band": (low, high)}
+
+
+def _healthy_band(session: Session, zone_id: int, configured: bool) -> tuple[float, float]:
+    """The zone's healthy soil-moisture band: between its "too dry" and "too wet" alert
+    thresholds (the irrigation settings; their defaults when the zone has none)."""
+    from server.models.irrigation import ZoneIrrigation
+
+    cfg = session.get(ZoneIrrigation, zone_id) if configured else None
+    if cfg is None:
+        return ZoneIrrigation.model_fields["dry_alert_pct"].default, \
+            ZoneIrrigation.model_fields["wet_alert_pct"].default
+    return cfg.dry_alert_pct, cfg.wet_alert_pct
 
 
 def diary_summary(session: Session, lot_id: int, days: int = 120) -> dict[str, Any]:

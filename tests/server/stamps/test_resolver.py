@@ -223,6 +223,18 @@ def test_growing_conditions_come_from_the_telemetry_store(sw: StampWorld) -> Non
     assert "48 lần đo" in page
     # m = 30 + i % 10 for i in 0..47: mean 30 + 208 / 48 = 34.3
     assert "độ ẩm đất trung bình 34.3 %" in page
+    # All 48 within the default healthy band (30–80 %)...
+    assert "Độ ẩm đất trong ngưỡng <strong>100 % thời gian</strong>" in page
+    # ...but 10 of them (m = 30, 31) below a zone's own "too dry" threshold of 32 %.
+    from server.models.irrigation import ZoneIrrigation
+
+    with Session(sw.w.engine) as s:
+        s.add(ZoneIrrigation(zone_id=sw.w.zones["lychee"], dry_alert_pct=32.0))
+        s.commit()
+    scanpage.clear_cache()
+    page = sw.w.client.get(uri, headers=HTML).text
+    assert "Độ ẩm đất trong ngưỡng <strong>79 % thời gian</strong>" in page  # 38 / 48
+    assert "(32–80 %)" in page
 
 
 def test_scans_counted_on_postgresql(pg_world) -> None:  # type: ignore[no-untyped-def]
