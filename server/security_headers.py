@@ -6,7 +6,8 @@
   (``frame-ancestors 'none'``), forms post only to us;
 * ``X-Content-Type-Options: nosniff``, ``Referrer-Policy`` (stamp URLs carry serials: other
   sites get the origin only), ``X-Frame-Options: DENY`` for old browsers,
-  ``Permissions-Policy`` (the camera is for our own scanner page only);
+  ``Permissions-Policy`` (camera and position for our own pages only: the packing-house
+  scanner, and the consumer's optional "share my approximate place");
 * ``Strict-Transport-Security`` only when the request came over HTTPS (uvicorn's
   ``proxy_headers`` turns the proxy's ``X-Forwarded-Proto`` into the scheme) or when
   ``hsts_always`` is set (``cookie_secure`` in the settings: the site is HTTPS-only).
@@ -42,7 +43,7 @@ _COMMON = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"strict-origin-when-cross-origin"),
     (b"x-frame-options", b"DENY"),
-    (b"permissions-policy", b"camera=(self), microphone=(), geolocation=(), payment=()"),
+    (b"permissions-policy", b"camera=(self), microphone=(), geolocation=(self), payment=()"),
 ]
 
 

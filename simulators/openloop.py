@@ -14,8 +14,9 @@ are read too). Run it in its own process::
 
     python -m simulators.openloop http://127.0.0.1:8000 --paths paths.txt --rate 500 --seconds 10
 
-It prints one JSON object: sent, ok (2xx/3xx), errors, p50/p90/p99/max latency in ms, the
-achieved rate.
+It prints one JSON object: sent, ok (2xx/3xx), errors (no answer), not_ok (4xx/5xx),
+p50/p90/p99/max latency in ms — failed requests counted as the timeout — and the achieved
+rate.
 """
 
 from __future__ import annotations
@@ -36,22 +37,24 @@ __all__ = ["OpenLoopResult", "open_loop", "main"]
 class OpenLoopResult:
     rate: float
     seconds: float
-    latencies_ms: list[float] = field(default_factory=list)  # of answered requests
+    latencies_ms: list[float] = field(default_factory=list)  # of 2xx/3xx answers
     statuses: dict[int, int] = field(default_factory=dict)
     errors: int = 0  # connection failures and timeouts
     wall_s: float = 0.0
 
     @property
     def sent(self) -> int:
-        return len(self.latencies_ms) + self.errors
+        return sum(self.statuses.values()) + self.errors
 
     @property
     def ok(self) -> int:
         return sum(n for s, n in self.statuses.items() if 200 <= s < 400)
 
     def percentile(self, q: float, timeout_ms: float) -> float:
-        """The ``q`` percentile over all requests sent; an error counts as ``timeout_ms``."""
-        lat = sorted(self.latencies_ms + [timeout_ms] * self.errors)
+        """The ``q`` percentile over all requests sent. A failed request — no answer, or a
+        4xx/5xx answer (a fast 503 under overload is no success) — counts as
+        ``timeout_ms``."""
+        lat = sorted(self.latencies_ms + [timeout_ms] * (self.sent - self.ok))
         if not lat:
             return 0.0
         return lat[min(len(lat) - 1, max(0, int(round(q / 100 * len(lat))) - 1))]
@@ -70,7 +73,8 @@ class _Conn:
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader, self.writer = reader, writer
 
-    async def request(self, raw: bytes) -> int:
+    async def request(self, raw: bytes) -> tuple[int, bool]:
+        """Send one request, read the whole answer: (status, connection still usable)."""
         self.writer.write(raw)
         head = await self.reader.readuntil(b"\r\n\r\n")
         status = int(head[9:12])
@@ -92,9 +96,7 @@ class _Conn:
                     break
         elif length:
             await self.reader.readexactly(length)
-        if close:
-            raise ConnectionResetError("server closed the connection")
-        return status
+        return status, not close
 
     def close(self) -> None:
         self.writer.close()
@@ -115,7 +117,7 @@ async def open_loop(base_url: str, paths: list[str], rate: float, seconds: float
 
     async def one(due: float, path: str) -> None:
         raw = (f"GET {path} HTTP/1.1\r\nHost: {url.netloc}\r\n{extra}\r\n").encode("latin-1")
-        status = None
+        status, reusable = None, False
         # A kept-alive connection the server has just closed fails at once: like any HTTP
         # client, send again on a new connection (once); a new connection that fails is an
         # error.
@@ -128,7 +130,7 @@ async def open_loop(base_url: str, paths: list[str], rate: float, seconds: float
                         asyncio.open_connection(host, port), timeout_s)
                     conn = _Conn(reader, writer)
                 remaining = max(0.001, due + timeout_s - time.perf_counter())
-                status = await asyncio.wait_for(conn.request(raw), remaining)
+                status, reusable = await asyncio.wait_for(conn.request(raw), remaining)
             except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError) as exc:
                 if conn is not None:
                     conn.close()
@@ -136,10 +138,14 @@ async def open_loop(base_url: str, paths: list[str], rate: float, seconds: float
                 if not reused or isinstance(exc, asyncio.TimeoutError):
                     result.errors += 1
                     return
-        result.latencies_ms.append((time.perf_counter() - due) * 1000)
         result.statuses[status] = result.statuses.get(status, 0) + 1
+        if 200 <= status < 400:
+            result.latencies_ms.append((time.perf_counter() - due) * 1000)
         assert conn is not None
-        idle.append(conn)
+        if reusable:
+            idle.append(conn)
+        else:
+            conn.close()
 
     n = int(rate * seconds)
     tasks: set[asyncio.Task[None]] = set()

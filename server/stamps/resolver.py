@@ -122,7 +122,7 @@ async def _resolve(request: Request, session: Session, settings: Any) -> Respons
         resp: Response = JSONResponse(body, media_type=LINKSET)
         resp.headers.update({**CORS, "Link": link_header})
         return resp
-    return _consumer_page(request, gtin, lot_code, serial, anchor, link_header)
+    return await _consumer_page(request, gtin, lot_code, serial)
 
 
 def _find(session: Session, gtin: str, lot_code: str,
@@ -140,22 +140,18 @@ def _find(session: Session, gtin: str, lot_code: str,
     return lot, product, stamp
 
 
-def _consumer_page(request: Request, gtin: str, lot_code: str, serial: str, anchor: str,
-                   link_header: str) -> Response:
+async def _consumer_page(request: Request, gtin: str, lot_code: str, serial: str) -> Response:
     """A browser scan that :class:`~server.stamps.scanpage.ScanFastPath` left to the route
-    (e.g. the fast path is not installed): the same lookup and page."""
-    state = request.app.state
-    stamp = scanpage.lookup(state, gtin, lot_code, serial)
-    if stamp is None:
+    (the fast path is not installed, or this is a stamp never issued): the same scan."""
+    served = await scanpage.serve_scan(
+        request.app.state, gtin, lot_code, serial, _lang(request),
+        request.client.host if request.client else None,
+        scanpage.float_or_none(request.query_params.get("lat")),
+        scanpage.float_or_none(request.query_params.get("lon")), request.method)
+    if served is None:
         return _error(request, 404, "Tem không chính hãng",
                       "This stamp was never issued: it is not genuine.", "not_issued")
-    if request.method != "HEAD":
-        scanpage.record(state, stamp, request.client.host if request.client else None,
-                        scanpage.float_or_none(request.query_params.get("lat")),
-                        scanpage.float_or_none(request.query_params.get("lon")))
-    html = scanpage.page_html(state, stamp, stamp.lot_id, stamp.recall_reason, _lang(request),
-                              anchor, serial)
-    return HTMLResponse(html, headers=scanpage.page_headers(link_header))
+    return HTMLResponse(served[0], headers=scanpage.page_headers(served[1]))
 
 
 @router.post("/01/{rest:path}")

@@ -9,7 +9,7 @@ count plus this process's scans still queued, so a consumer always sees their ow
 What this trades: a crash of the API process loses at most the last ``FLUSH_S`` of scan
 *statistics* (never a stamp, a lot or anything a user entered); a clean stop (Ctrl-C,
 SIGTERM, the app's shutdown) flushes everything. If the database is down, scans wait in
-the queue (bounded by ``MAX_QUEUE``; beyond that the oldest statistics are dropped and
+the queue (bounded by ``MAX_QUEUE``; beyond that new scans' statistics are dropped and
 counted in ``dropped``) and are written when it is back.
 """
 
@@ -43,6 +43,7 @@ class ScanLog:
         self._q: deque[tuple[int, datetime, str]] = deque()
         self._pending: Counter[int] = Counter()
         self._lock = threading.Lock()
+        self._flushing = threading.Lock()  # one flush at a time (the writer, stop, tests)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self.written = 0
@@ -54,9 +55,9 @@ class ScanLog:
         """Queue a scan; return how many of this stamp's scans this process has queued."""
         with self._lock:
             if len(self._q) >= MAX_QUEUE:
-                old = self._q.popleft()
-                self._pending[old[0]] -= 1
+                # Not the oldest: a flush may be writing those right now.
                 self.dropped += 1
+                return self._pending[stamp_id] + 1
             self._q.append((stamp_id, at or utcnow(), place))
             self._pending[stamp_id] += 1
             n = self._pending[stamp_id]
@@ -72,21 +73,29 @@ class ScanLog:
         while not self._stop.is_set():
             self._wake.wait(FLUSH_S)
             self._wake.clear()
-            self.flush()
-        self.flush()
+            self._flush_or_wait()
+        self._flush_or_wait()
 
-    def flush(self) -> None:
+    def _flush_or_wait(self) -> None:
+        if not self.flush():
+            time.sleep(1)  # the database may be restarting: the scans wait in the queue
+
+    def flush(self) -> bool:
+        """Write what is queued now; False if that failed (it stays queued)."""
+        with self._flushing:
+            return self._flush()
+
+    def _flush(self) -> bool:
         with self._lock:
             batch = list(self._q)
         if not batch:
-            return
+            return True
         try:
             self._write(batch)
-        except Exception:  # noqa: BLE001 - the database may be restarting; retry later
+        except Exception:  # noqa: BLE001 - never let the writer thread die
             log.warning("scan log: %d scans not written yet; will retry", len(batch),
                         exc_info=True)
-            time.sleep(1)
-            return
+            return False
         with self._lock:
             for _ in range(len(batch)):
                 sid = self._q.popleft()[0]
@@ -94,6 +103,7 @@ class ScanLog:
                 if self._pending[sid] <= 0:
                     del self._pending[sid]
             self.written += len(batch)
+        return True
 
     def _write(self, batch: list[tuple[int, datetime, str]]) -> None:
         per_stamp = Counter(sid for sid, _, _ in batch)

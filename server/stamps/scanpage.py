@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import secrets
+import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import date, datetime
@@ -50,10 +52,11 @@ from server.stamps import clone, consumer, links
 from server.stamps.keys import state_keyring
 from server.stamps.scanlog import ScanLog
 
-__all__ = ["StampState", "lookup", "alookup", "AsyncReadPool", "read_pool", "page_html", "record", "scan_log", "read_engine",
+__all__ = ["StampState", "serve_scan", "lot_chunks", "lookup", "alookup", "AsyncReadPool", "read_pool", "page_html", "record", "scan_log", "read_engine",
            "resolver_throttle", "keyring", "link_header", "page_headers", "ScanFastPath",
            "clear_cache", "wants_linkset", "float_or_none", "LINKSET", "CORS", "VIEW_TTL_S"]
 
+log = logging.getLogger(__name__)
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -181,16 +184,25 @@ class AsyncReadPool:
     costs about half the client CPU of psycopg's async mode for this query (measured:
     ~80 µs against ~170 µs a lookup).
 
-    Connections belong to one event loop; if the pool finds itself on another loop (test
-    clients start one per test), it drops the old connections and opens new ones.
+    Connections belong to the event loop that opened them: the pool keeps one set per loop
+    (a test client and a live test server may run on two loops in two threads). When a
+    connection fails — PostgreSQL restarted — every idle connection of that loop is
+    dropped (they died with it) and the lookup runs once more on a new one. A lookup that
+    fails any other way (cancelled, timed out) drops its connection too: nothing leaks.
     """
 
+    @dataclasses.dataclass
+    class _Slot:
+        idle: list[Any]
+        sem: asyncio.Semaphore
+
     def __init__(self, dsn: str, size: int = 4) -> None:
+        import weakref
+
         self.dsn = dsn
         self.size = size
-        self._idle: list[Any] = []
-        self._loop: Any = None
-        self._sem: asyncio.Semaphore | None = None
+        self._loops: weakref.WeakKeyDictionary[Any, AsyncReadPool._Slot] = \
+            weakref.WeakKeyDictionary()
 
     @staticmethod
     def _drop(conn: Any) -> None:
@@ -199,44 +211,52 @@ class AsyncReadPool:
         except Exception:  # noqa: BLE001 - its loop may be gone; the socket goes with it
             pass
 
-    def _on_this_loop(self) -> asyncio.Semaphore:
+    def _slot(self) -> AsyncReadPool._Slot:
         loop = asyncio.get_running_loop()
-        if loop is not self._loop or self._sem is None:
-            for conn in self._idle:
-                self._drop(conn)
-            self._idle, self._loop = [], loop
-            self._sem = asyncio.Semaphore(self.size)
-        return self._sem
+        slot = self._loops.get(loop)
+        if slot is None:
+            slot = self._loops[loop] = self._Slot([], asyncio.Semaphore(self.size))
+        return slot
 
     async def fetchrow(self, sql: str, *args: Any) -> tuple[Any, ...] | None:
         import asyncpg
 
-        async with self._on_this_loop():
+        slot = self._slot()
+        async with slot.sem:
             for attempt in (1, 2):
-                conn = self._idle.pop() if self._idle else None
+                conn = slot.idle.pop() if slot.idle else None
                 try:
                     if conn is None:
                         conn = await asyncpg.connect(self.dsn)
                     row = await conn.fetchrow(sql, *args)
                 except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
                         asyncpg.exceptions.AdminShutdownError, OSError):
-                    # A connection that died with a PostgreSQL restart: once more, fresh.
                     if conn is not None:
                         self._drop(conn)
+                    dead, slot.idle = slot.idle, []
+                    for other in dead:
+                        self._drop(other)
                     if attempt == 2:
                         raise
                     continue
-                self._idle.append(conn)
+                except BaseException:
+                    if conn is not None:
+                        self._drop(conn)
+                    raise
+                slot.idle.append(conn)
                 return None if row is None else tuple(row)
         return None
 
     async def close(self) -> None:
-        idle, self._idle = self._idle, []
-        for conn in idle:
-            if self._loop is asyncio.get_running_loop():
-                await conn.close()
-            else:
-                self._drop(conn)
+        """Close this loop's connections; terminate those of other loops."""
+        here = asyncio.get_running_loop()
+        slots, self._loops = list(self._loops.items()), type(self._loops)()
+        for loop, slot in slots:
+            for conn in slot.idle:
+                if loop is here:
+                    await conn.close()
+                else:
+                    self._drop(conn)
 
 
 _PG_LOOKUP: str | None = None
@@ -275,15 +295,18 @@ async def alookup(state: Any, gtin: str, lot_code: str, serial: str) -> StampSta
     return found
 
 
-def record(state: Any, stamp: StampState, ip: str | None, lat: float | None,
-           lon: float | None) -> None:
+def _refined(state: Any, stamp: StampState, place: str) -> bool:
+    """The phone shared its place after the page loaded: refine that scan, not a new one."""
+    with Session(state.engine) as s:
+        return clone.refine_place(s, stamp, place)  # type: ignore[arg-type]
+
+
+async def record(state: Any, stamp: StampState, ip: str | None, lat: float | None,
+                 lon: float | None) -> None:
     """Log the scan (queued; never waited for) and show it on the page at once."""
     place = clone.coarse_place(ip, state.settings.secret_key[:16], lat, lon)
-    if place.startswith("geo:"):
-        # The phone shared its place after the page loaded: refine that scan, not a new one.
-        with Session(state.engine) as s:
-            if clone.refine_place(s, stamp, place):  # type: ignore[arg-type]
-                return
+    if place.startswith("geo:") and await asyncio.to_thread(_refined, state, stamp, place):
+        return
     queued = scan_log(state).add(stamp.id, place)
     SCANS.inc()
     # Shown: what is stored plus this process's scans not written yet (this one too).
@@ -298,6 +321,8 @@ _SLOT = "\x00" + secrets.token_hex(6) + ":"
 _pages: dict[tuple[str, int, str, date], tuple[float, list[str]]] = {}
 #: (language, the panel's variant) -> chunks of the authenticity panel
 _panels: dict[tuple[Any, ...], list[str]] = {}
+_refreshing: set[tuple[str, int, str, date]] = set()
+_refresh_lock = threading.Lock()
 
 
 def clear_cache() -> None:
@@ -388,15 +413,42 @@ def _panel(stamp: Any, lang: str, anchor: str, code: str, pin_result: str | None
                           "first": first.strftime("%d/%m/%Y") if first else ""})
 
 
+async def lot_chunks(state: Any, lot_id: int, lang: str, today: date) -> list[str]:
+    """:func:`_lot_chunks` for the event loop: the page's database reads never run on the
+    loop. An expired lot part is served once more while one thread renders it again
+    (stale for the few milliseconds that takes); a lot never seen waits for its render."""
+    key = (str(state.engine.url), lot_id, lang, today)
+    hit = _pages.get(key)
+    if hit is None:
+        return await asyncio.to_thread(_lot_chunks, state, lot_id, lang, today)
+    if hit[0] <= time.monotonic():
+        with _refresh_lock:
+            start = key not in _refreshing
+            _refreshing.add(key)
+        if start:
+            def refresh() -> None:
+                try:
+                    _lot_chunks(state, lot_id, lang, today)
+                except Exception:  # noqa: BLE001 - the stale part stays; next scan retries
+                    log.warning("consumer page of lot %s not refreshed", lot_id, exc_info=True)
+                finally:
+                    with _refresh_lock:
+                        _refreshing.discard(key)
+            asyncio.get_running_loop().run_in_executor(None, refresh)
+    return hit[1]
+
+
 def page_html(state: Any, stamp: Any, lot_id: int, recall_reason: str | None, lang: str,
               anchor: str, serial: str, pin_result: str | None = None,
-              today: date | None = None) -> str:
+              today: date | None = None, chunks: list[str] | None = None) -> str:
     """The consumer page of one stamp: cached lot chunks around this scan's slots.
 
-    ``stamp`` is a :class:`StampState` or a :class:`~server.models.stamps.Stamp` row.
+    ``stamp`` is a :class:`StampState` or a :class:`~server.models.stamps.Stamp` row;
+    ``chunks`` the lot part if the caller has it (:func:`lot_chunks`).
     """
     today = today or date.today()
-    chunks = _lot_chunks(state, lot_id, lang, today)
+    if chunks is None:
+        chunks = _lot_chunks(state, lot_id, lang, today)
     anchor_html = str(escape(anchor))
     alerts = ""
     if recall_reason is not None or stamp.revoked_at is not None:
@@ -427,6 +479,24 @@ def float_or_none(v: str | None) -> float | None:
         return float(v) if v is not None else None
     except ValueError:
         return None
+
+
+async def serve_scan(state: Any, gtin: str, lot_code: str, serial: str, lang: str,
+                     ip: str | None, lat: float | None, lon: float | None,
+                     method: str) -> tuple[str, str] | None:
+    """A browser scan of a stamp whose serial passed its MAC: (page, Link header), or None
+    if no such stamp was issued. ``HEAD`` is not a scan."""
+    stamp = await alookup(state, gtin, lot_code, serial)
+    if stamp is None:
+        return None
+    if method != "HEAD":
+        await record(state, stamp, ip, lat, lon)
+    base = state.settings.public_base_url
+    anchor = digital_link(base, gtin, lot_code, serial)
+    chunks = await lot_chunks(state, stamp.lot_id, lang, date.today())
+    html = page_html(state, stamp, stamp.lot_id, stamp.recall_reason, lang, anchor, serial,
+                     chunks=chunks)
+    return html, link_header(base, anchor, gtin, lot_code, serial)
 
 
 # --- the ASGI fast path -----------------------------------------------------------------
@@ -479,19 +549,15 @@ class ScanFastPath:
         if not serial or not lot_code or not qserial.verify(keyring(state), gtin, lot_code,
                                                             serial):
             return None
-        stamp = await alookup(state, gtin, lot_code, serial)
-        if stamp is None:
-            return None
-        if scope["method"] != "HEAD":
-            record(state, stamp, client[0] if client else None,
-                   float_or_none(query.get("lat")), float_or_none(query.get("lon")))
-        base = state.settings.public_base_url
-        anchor = digital_link(base, gtin, lot_code, serial)
         lang = "en" if query.get("lang") == "en" else "vi"
-        content = page_html(state, stamp, stamp.lot_id, stamp.recall_reason, lang, anchor,
-                            serial).encode()
-        headers = [(k.lower().encode(), v.encode()) for k, v in page_headers(
-            link_header(base, anchor, gtin, lot_code, serial)).items()]
+        served = await serve_scan(state, gtin, lot_code, serial, lang,
+                                  client[0] if client else None,
+                                  float_or_none(query.get("lat")),
+                                  float_or_none(query.get("lon")), scope["method"])
+        if served is None:
+            return None
+        content, link = served[0].encode(), served[1]
+        headers = [(k.lower().encode(), v.encode()) for k, v in page_headers(link).items()]
         headers += [(b"content-type", b"text/html; charset=utf-8"),
                     (b"content-length", str(len(content)).encode())]
         return 200, headers, content

@@ -158,7 +158,7 @@ def test_open_loop_load_on_a_live_server_on_postgresql(pg_world) -> None:  # typ
                                     headers={"Accept": "text/html"}))
     assert res.sent == 300 and res.errors == 0 and res.statuses == {200: 300}
     assert 0 < res.percentile(50, 10_000) < 1000
-    app.state.scan_log.flush()  # type: ignore[attr-defined]
+    app.state.scan_log.stop()  # type: ignore[attr-defined]
     with Session(sw.w.engine) as s:
         assert sum(st.scan_count for st in s.exec(select(Stamp)).all()) == 300
         assert len(s.exec(select(Scan)).all()) == 300
@@ -173,3 +173,105 @@ def test_open_loop_counts_a_dead_server_as_errors() -> None:
     assert res.percentile(99, 1000.0) == 1000.0
     with pytest.raises(ValueError):
         asyncio.run(open_loop("http://127.0.0.1:1", [], rate=1, seconds=1))
+
+
+def test_scan_lookups_survive_a_postgresql_restart(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Every pooled connection dies with the server; the next scan still gets its page."""
+    from tests.server.conftest import make_world
+    from tests.support.services import PostgresCluster
+
+    cluster = PostgresCluster().start()
+    worlds = make_world(cluster.create_database(), tmp_path)
+    try:
+        w = next(worlds)
+        sw = make_lot(w)
+        uris = _uris(sw, 4)
+        state = w.client.app.state  # type: ignore[attr-defined]
+        ids = [u.split("/") for u in uris]
+
+        async def lookups() -> list[object]:
+            return list(await asyncio.gather(*(scanpage.alookup(state, p[2], p[4], p[6])
+                                               for p in ids)))
+
+        async def across_a_restart() -> None:
+            assert all(await lookups())  # four connections now idle in this loop's pool
+            await asyncio.to_thread(cluster.restart)
+            for p in ids:  # one at a time: each must not pick another dead connection
+                assert await scanpage.alookup(state, p[2], p[4], p[6]) is not None
+
+        asyncio.run(across_a_restart())
+        # and on the test client's own loop, whose idle connections all died
+        for uri in uris:
+            assert w.client.get(uri, headers=HTML).status_code == 200
+        cluster.restart()
+        for uri in uris:
+            r = w.client.get(uri, headers=HTML)
+            assert r.status_code == 200, r.text
+        state.scan_log.stop()
+        with Session(w.engine) as s:
+            assert sum(st.scan_count for st in s.exec(select(Stamp)).all()) == 8
+    finally:
+        worlds.close()  # the test client's shutdown, even when an assertion failed
+        cluster.cleanup()
+
+
+def test_what_users_wrote_is_escaped_on_the_page(sw: StampWorld) -> None:
+    scanpage.clear_cache()
+    uri = _uris(sw, 1)[0]
+    serial = uri.rsplit("/", 1)[1]
+    h = sw.w.auth("lychee_admin")
+    xss = '<script>alert("x")</script>'
+    assert sw.w.client.post(f"/api/v1/lots/{sw.lot_id}/recall", json={"reason": "R " + xss},
+                            headers=h).status_code == 201
+    assert sw.w.client.post(f"/api/v1/stamps/{serial}/revoke", json={"reason": "V " + xss},
+                            headers=h).status_code == 200
+    with Session(sw.w.engine) as s:
+        st = s.exec(select(Stamp)).one()
+        st.clone_suspected_at, st.clone_reason = datetime.now(timezone.utc), "C " + xss
+        s.add(st)
+        s.commit()
+    sw.w.client.cookies.clear()
+    page = sw.w.client.get(uri, headers=HTML).text
+    assert "<script>alert" not in page
+    for tag in ("R", "V", "C"):
+        assert f"{tag} &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
+
+
+def test_a_throttled_address_gets_429_in_the_browser_too(sw: StampWorld) -> None:
+    uri = _uris(sw, 1)[0]
+    forged = uri[:-1] + ("0" if uri[-1] != "0" else "1")
+    for _ in range(resolver.ENUMERATION_LIMIT):
+        assert sw.w.client.get(forged, headers=HTML).status_code == 404
+    r = sw.w.client.get(uri, headers=HTML)  # genuine, but this address is enumerating
+    assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
+    assert "Quá nhiều lượt kiểm tra" in r.text
+
+
+def test_open_loop_counts_error_answers_as_failures_and_honours_connection_close() -> None:
+    async def server(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+            except (asyncio.IncompleteReadError, ConnectionError):
+                break
+            if head.startswith(b"GET /busy"):
+                writer.write(b"HTTP/1.1 503 Busy\r\nContent-Length: 4\r\n\r\nbusy")
+            else:
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+                await writer.drain()
+                break
+            await writer.drain()
+        writer.close()
+
+    async def run(path: str):  # type: ignore[no-untyped-def]
+        srv = await asyncio.start_server(server, "127.0.0.1", 0)
+        port = srv.sockets[0].getsockname()[1]
+        async with srv:
+            return await open_loop(f"http://127.0.0.1:{port}", [path], rate=100, seconds=0.3,
+                                   timeout_s=2.0)
+
+    closed = asyncio.run(run("/close"))
+    assert closed.statuses == {200: 30} and closed.errors == 0 and closed.ok == 30
+    busy = asyncio.run(run("/busy"))
+    assert busy.statuses == {503: 30} and busy.ok == 0
+    assert busy.percentile(50, 2000.0) == 2000.0  # a fast 503 is no fast success
