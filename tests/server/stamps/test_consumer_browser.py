@@ -21,6 +21,16 @@ def test_consumer_page_timeline_and_authenticity_on_a_phone(sw: StampWorld) -> N
             body["carton_count"] = 4
         r = sw.w.client.post(f"/api/v1/lots/{sw.lot_id}/events", json=body, headers=h)
         assert r.status_code in (200, 201), r.text
+    from sqlmodel import Session, select
+
+    from server.models.trace import Product
+    from tests.server.stamps.test_product_photos import _phone_photo
+
+    with Session(sw.w.engine) as s:
+        pid = s.exec(select(Product.id).where(Product.gtin == sw.gtin14)).one()
+    r = sw.w.client.put(f"/api/v1/products/{pid}/photo", headers=h,
+                        files={"photo": ("vai.jpg", _phone_photo(1600, 1200), "image/jpeg")})
+    assert r.status_code == 200, r.text
     batch = issue(sw, count=1, request_id="req-browser-01")["batch"]
     uri = sw.w.client.get(f"/api/v1/stamp-batches/{batch['id']}/stamps.csv",
                           headers=h).text.splitlines()[1]
@@ -42,6 +52,9 @@ def test_consumer_page_timeline_and_authenticity_on_a_phone(sw: StampWorld) -> N
         assert "05/06/2026 06:30 Thu hoạch" in text  # local time, +07:00
         assert "Đóng thùng ×4" in text and "Lưu kho" in text
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        photo = page.locator("img.photo")  # the product photo, loaded under our CSP
+        assert photo.evaluate("i => i.complete && i.naturalWidth") > 0
+        assert photo.bounding_box()["width"] <= PHONE["width"]  # type: ignore[index]
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "consumer-page-phone.png"), full_page=True)
         page.click("text=English")
