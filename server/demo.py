@@ -38,11 +38,13 @@ def _port_free(host: str, port: int) -> bool:
 
 
 def _print_banner(base: str, mqtt_url: str, users: list[DemoUser], db_url: str,
-                  ingest: str = "", fleet: str = "") -> None:
+                  ingest: str = "", fleet: str = "", stamp: str = "") -> None:
     out = sys.stdout
     out.write("\n nongso demo is running — Ctrl-C stops every part\n\n")
     out.write(f"  Farmer page (trang nông dân):  {base}/farm\n")
     out.write(f"  Co-op page (trang hợp tác xã): {base}/coop\n")
+    if stamp:
+        out.write(f"  Stamp scan (quét tem QR):      {stamp}\n")
     out.write(f"  API docs:                      {base}/docs\n")
     out.write(f"  Health:                        {base}/healthz\n")
     out.write(f"  MQTT broker:                   {mqtt_url}\n")
@@ -100,6 +102,9 @@ async def _serve(host: str, port: int, devices: int, start_fleet: FleetStarter |
     upgrade(settings.sqlalchemy_url)
     engine = make_engine(settings.sqlalchemy_url)
     users = seed_demo(engine, devices=devices)
+    from server.stamps import seed as stamps_seed
+
+    stamp_uris = stamps_seed.seed_demo(engine, settings)
     broker: EmbeddedBroker | None = None
     mqtt_url = settings.mqtt_url
     if not mqtt_url:
@@ -143,7 +148,8 @@ async def _serve(host: str, port: int, devices: int, start_fleet: FleetStarter |
             _print_banner(settings.public_base_url, mqtt_url, users,
                           settings.sqlalchemy_url.split("@")[-1],
                           " ".join(ingest.topics()) + (" (connected)" if ingest.stats.connected
-                                                       else " (connecting)"), fleet_note)
+                                                       else " (connecting)"), fleet_note,
+                          stamp_uris[0] if stamp_uris else "")
         await task
     finally:
         if fleet is not None:

@@ -55,6 +55,12 @@ def test_demo_starts_serves_every_url_and_stops_cleanly(tmp_path: Path) -> None:
         out = "".join(lines)
         urls = re.findall(r"(http://127\.0\.0\.1:\d+/\S*)", out)
         assert {u.rsplit("/", 1)[1] for u in urls} >= {"farm", "coop", "docs", "healthz"}
+        # a stamp of the demo's lychee lot: its consumer page, anonymous, in Vietnamese
+        stamp = next(u for u in urls if "/01/" in u)
+        page = httpx.get(stamp, headers={"Accept": "text/html"}, timeout=10)
+        assert page.status_code == 200, page.text[:300]
+        assert "Tem chính hãng" in page.text and "Vải thiều" in page.text
+        assert "Chỉ dẫn địa lý" in page.text  # Thanh Hà GI on a Thanh Hà lychee lot
         users = re.findall(r"^\s+(farmer|coop_admin|evaluator|admin)\s+(\S+)\s+(\S+)\s", out, re.M)
         assert {u[0] for u in users} == {"farmer", "coop_admin", "evaluator", "admin"}
         assert "mqtt://127.0.0.1:" in out
