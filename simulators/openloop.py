@@ -180,13 +180,15 @@ def main(argv: list[str] | None = None) -> None:
         paths = [line.strip() for line in f if line.strip()]
     headers = dict(h.split(":", 1) for h in args.header)
     headers = {k.strip(): v.strip() for k, v in headers.items()}
+    if not paths or args.rate <= 0 or args.seconds <= 0:
+        ap.error("need a paths file with at least one path, and a positive --rate and --seconds")
+    run = open_loop(args.base_url, paths, args.rate, args.seconds, headers, args.timeout)
     try:
         import uvloop  # the lean loop keeps the generator's own CPU small
-        runner = uvloop.run
     except ImportError:
-        runner = asyncio.run
-    res = runner(open_loop(args.base_url, paths, args.rate, args.seconds, headers,
-                           args.timeout))
+        res = asyncio.run(run)
+    else:
+        res = uvloop.run(run)
     json.dump(res.summary(args.timeout * 1000), sys.stdout)
     sys.stdout.write("\n")
 
