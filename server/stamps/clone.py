@@ -37,6 +37,8 @@ PLACES_WINDOW = timedelta(hours=24)
 RATE_LIMIT = 30
 RATE_WINDOW = timedelta(hours=1)
 MAX_SPEED_KMH = 120.0
+#: A position shared from the page refines the scan that opened it, at most this old.
+REFINE_WITHIN = timedelta(minutes=10)
 #: The scans any rule looks at.
 WINDOW = max(PLACES_WINDOW, RATE_WINDOW)
 
@@ -134,7 +136,7 @@ def refine_place(session: Session, stamp: Stamp, place: str,
     if last is None:
         return False
     at = last.at if last.at.tzinfo else last.at.replace(tzinfo=now.tzinfo)
-    if now - at > timedelta(minutes=10) or last.place.startswith("geo:"):
+    if now - at > REFINE_WITHIN or last.place.startswith("geo:"):
         return False
     last.place = place
     session.add(last)

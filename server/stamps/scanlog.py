@@ -19,7 +19,7 @@ import logging
 import threading
 import time
 from collections import Counter, deque
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -44,6 +44,7 @@ class ScanLog:
         self._pending: Counter[int] = Counter()
         self._lock = threading.Lock()
         self._flushing = threading.Lock()  # one flush at a time (the writer, stop, tests)
+        self._inflight = 0  # queued scans (from the left) a flush is writing now
         self._wake = threading.Event()
         self._stop = threading.Event()
         self.written = 0
@@ -64,6 +65,22 @@ class ScanLog:
             if len(self._q) >= BATCH:
                 self._wake.set()
         return n
+
+    def refine(self, stamp_id: int, place: str, max_age: timedelta) -> bool:
+        """Give this stamp's latest queued scan a more precise ``place`` (the consumer
+        shared a position after the page loaded), if it is still queued here, not being
+        written, younger than ``max_age`` and not already a position."""
+        now = utcnow()
+        with self._lock:
+            for i in range(len(self._q) - 1, self._inflight - 1, -1):
+                sid, at, old = self._q[i]
+                if sid != stamp_id:
+                    continue
+                if old.startswith("geo:") or now - at > max_age:
+                    return False
+                self._q[i] = (sid, at, place)
+                return True
+        return False
 
     def pending(self, stamp_id: int) -> int:
         with self._lock:
@@ -88,6 +105,7 @@ class ScanLog:
     def _flush(self) -> bool:
         with self._lock:
             batch = list(self._q)
+            self._inflight = len(batch)  # refine() leaves these alone
         if not batch:
             return True
         try:
@@ -95,8 +113,11 @@ class ScanLog:
         except Exception:  # noqa: BLE001 - never let the writer thread die
             log.warning("scan log: %d scans not written yet; will retry", len(batch),
                         exc_info=True)
+            with self._lock:
+                self._inflight = 0
             return False
         with self._lock:
+            self._inflight = 0
             for _ in range(len(batch)):
                 sid = self._q.popleft()[0]
                 self._pending[sid] -= 1

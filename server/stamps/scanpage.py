@@ -295,19 +295,33 @@ async def alookup(state: Any, gtin: str, lot_code: str, serial: str) -> StampSta
     return found
 
 
-def _refined(state: Any, stamp: StampState, place: str) -> bool:
-    """The phone shared its place after the page loaded: refine that scan, not a new one."""
+def _refined_in_db(state: Any, stamp: StampState, place: str) -> int | None:
+    """Refine the stamp's latest stored scan with ``place``; its scan count if done."""
+    scan_log(state).flush()  # a scan of this page may still be on its way to the database
     with Session(state.engine) as s:
-        return clone.refine_place(s, stamp, place)  # type: ignore[arg-type]
+        if not clone.refine_place(s, stamp, place):  # type: ignore[arg-type]
+            return None
+        count = s.get(Stamp, stamp.id)
+        return count.scan_count if count is not None else None
 
 
 async def record(state: Any, stamp: StampState, ip: str | None, lat: float | None,
                  lon: float | None) -> None:
-    """Log the scan (queued; never waited for) and show it on the page at once."""
+    """Log the scan (queued; never waited for) and show it on the page at once.
+
+    With a position (the consumer pressed "share my approximate place" after the page
+    loaded), the scan they just made gets that place instead of counting a second one."""
     place = clone.coarse_place(ip, state.settings.secret_key[:16], lat, lon)
-    if place.startswith("geo:") and await asyncio.to_thread(_refined, state, stamp, place):
-        return
-    queued = scan_log(state).add(stamp.id, place)
+    log_ = scan_log(state)
+    if place.startswith("geo:"):
+        if log_.refine(stamp.id, place, clone.REFINE_WITHIN):
+            stamp.scan_count += log_.pending(stamp.id)
+            return
+        stored = await asyncio.to_thread(_refined_in_db, state, stamp, place)
+        if stored is not None:
+            stamp.scan_count = stored + log_.pending(stamp.id)
+            return
+    queued = log_.add(stamp.id, place)
     SCANS.inc()
     # Shown: what is stored plus this process's scans not written yet (this one too).
     stamp.scan_count += queued

@@ -7,7 +7,8 @@
     navigator.geolocation.getCurrentPosition(function (p) {
       var lat = Math.round(p.coords.latitude * 10) / 10;
       var lon = Math.round(p.coords.longitude * 10) / 10;
-      var url = b.getAttribute("data-anchor") + "?lat=" + lat + "&lon=" + lon;
+      // this page again (same host, whatever proxy is in front), now with the place
+      var url = window.location.pathname + "?lat=" + lat + "&lon=" + lon;
       if (document.documentElement.lang === "en") url += "&lang=en";
       window.location.replace(url);
     }, function () { b.textContent = "—"; }, {maximumAge: 600000, timeout: 10000});

@@ -61,4 +61,22 @@ def test_consumer_page_timeline_and_authenticity_on_a_phone(sw: StampWorld) -> N
         assert "Authenticity" in page.locator("section.authenticity").inner_text()
         assert not [e for e in errors if "Content Security Policy" in e], errors
         ctx.close()
+        # The consumer shares an approximate place (Thanh Hà): the scan's coarse network
+        # place becomes a 0.1° position; it is not counted as a second scan.
+        ctx = browser.new_context(viewport=PHONE, locale="vi-VN", is_mobile=True,
+                                  geolocation={"latitude": 20.9312, "longitude": 106.4268},
+                                  permissions=["geolocation"])
+        page = ctx.new_page()
+        page.goto(base + path)
+        count = page.locator(".scan-count").inner_text()
+        page.click("#share-place")
+        page.wait_for_url("**lat=20.9&lon=106.4**")
+        assert page.locator(".scan-count").inner_text() == count
+        ctx.close()
+    sw.w.client.app.state.scan_log.stop()  # type: ignore[attr-defined]
+    from server.models.stamps import Scan
+
+    with Session(sw.w.engine) as s:
+        places = [sc.place for sc in s.exec(select(Scan)).all()]
+    assert "geo:20.9,106.4" in places and len(places) == int(count)
     _ = datetime.now(timezone.utc)

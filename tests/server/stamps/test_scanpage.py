@@ -275,3 +275,39 @@ def test_open_loop_counts_error_answers_as_failures_and_honours_connection_close
     busy = asyncio.run(run("/busy"))
     assert busy.statuses == {503: 30} and busy.ok == 0
     assert busy.percentile(50, 2000.0) == 2000.0  # a fast 503 is no fast success
+
+
+def test_a_shared_position_refines_the_scan_queued_or_stored_never_counts_twice(
+        sw: StampWorld) -> None:
+    uris = _uris(sw, 2)
+    state = sw.w.client.app.state  # type: ignore[attr-defined]
+    ids = [u.split("/") for u in uris]
+    for uri in uris:
+        assert sw.w.client.get(uri, headers=HTML).status_code == 200
+    sl = state.scan_log
+    sl._stop.set()  # no background flush from here on: the test decides what is written
+    sl._wake.set()
+    sl._thread.join()
+    sl.flush()  # both scans stored
+    again = sw.w.client.get(uris[0], headers=HTML)  # a second scan of stamp 0, still queued
+    assert COUNT.search(again.text).group(1) == "2"  # type: ignore[union-attr]
+
+    def share(i: int, lat: float, lon: float) -> int:
+        st = asyncio.run(scanpage.alookup(state, ids[i][2], ids[i][4], ids[i][6]))
+        assert st is not None
+        asyncio.run(scanpage.record(state, st, "203.113.1.1", lat, lon))
+        return st.scan_count
+
+    assert share(0, 20.93, 106.43) == 2  # the queued scan gets the place
+    assert share(1, 21.03, 105.85) == 1  # the stored scan gets the place
+    assert share(1, 10.78, 106.70) == 2  # already a position: a new scan (another phone)
+    sl.flush()
+    with Session(sw.w.engine) as s:
+        stamps = {st.serial: st for st in s.exec(select(Stamp)).all()}
+        first, second = (stamps[p[6]] for p in ids)
+        places = {st.serial: sorted(sc.place for sc in s.exec(
+            select(Scan).where(Scan.stamp_id == st.id)).all()) for st in (first, second)}
+    assert first.scan_count == 2 and second.scan_count == 2
+    assert len(places[first.serial]) == 2 and "geo:20.9,106.4" in places[first.serial]
+    assert places[first.serial][1].startswith("net:")  # the stored first scan kept its own
+    assert places[second.serial] == ["geo:10.8,106.7", "geo:21.0,105.8"]
