@@ -1,24 +1,29 @@
 """The consumer scan page, built for the hottest path of the platform.
 
-A scan is one indexed query and a string join:
+A scan (:func:`serve_scan`) is one indexed query, a queued write and a string join:
 
-1. :func:`lookup` reads the stamp's own state, its lot code, product GTIN and the lot's
-   recall in **one** statement on an autocommit, no-pre-ping engine (retried once on a
-   connection that died with a PostgreSQL restart);
-2. the lot part of the page (origin, codes, dates, growing conditions, certificates, OCOP
-   stars, journey) is rendered from ``stamp_consumer.html`` once per lot, language and day
-   and kept :data:`VIEW_TTL_S` seconds, as text chunks around
-   *slots*;
-3. the slots are filled per scan: ``anchor`` (the stamp's URI), ``alerts`` (recall and
-   revoked notices, from ``stamp_alerts.html``) and ``auth`` (the authenticity panel, from
-   ``stamp_auth.html``). Recall, revocation, scan count and clone flag are therefore never
-   older than the query that served the scan.
+1. :func:`alookup` reads the stamp's own state, its lot code, product GTIN and the lot's
+   recall in **one** statement — on PostgreSQL through a small asyncpg pool per event
+   loop (:class:`AsyncReadPool`: prepared, never blocking the loop, replaced and retried
+   once after a PostgreSQL restart), on SQLite through SQLAlchemy (:func:`lookup`);
+2. :func:`record` queues the scan on the write-behind log (:mod:`server.stamps.scanlog`);
+   a position the consumer shares refines their scan instead of counting another;
+3. the lot part of the page (origin, codes, dates, growing conditions, certificates, OCOP
+   stars, journey, Open Graph tags) is rendered from ``stamp_consumer.html`` once per lot,
+   language and day and kept :data:`VIEW_TTL_S` seconds (:func:`lot_chunks`: off the
+   event loop, stale-while-refresh), as text chunks around *slots* — markers made of a
+   NUL and a random token that page data cannot contain;
+4. the slots are filled per scan: ``anchor`` (the stamp's URI), ``alerts`` (recall and
+   revoked notices, from ``stamp_alerts.html``) and ``auth`` (the authenticity panel,
+   from ``stamp_auth.html``, itself cached per variant with slots for count, date and
+   code). Recall, revocation, scan count and clone flag are therefore never older than the
+   query that served the scan.
 
 :class:`ScanFastPath` serves a plain browser ``GET``/``HEAD`` of a genuine stamp straight
 from ASGI, without the router and dependency machinery that every other route pays for;
-anything else (linkset, ``linkType``, malformed, not genuine, rate-limited, unknown)
-continues to the FastAPI route in :mod:`server.stamps.resolver`, which uses the same
-:func:`page_html`.
+anything else (linkset, ``linkType``, malformed, not genuine, rate-limited, unknown, the
+PIN ``POST``) continues to the FastAPI route in :mod:`server.stamps.resolver`, which uses
+the same :func:`serve_scan` and :func:`page_html`.
 """
 
 from __future__ import annotations
@@ -52,9 +57,10 @@ from server.stamps import clone, consumer, links
 from server.stamps.keys import state_keyring
 from server.stamps.scanlog import ScanLog
 
-__all__ = ["StampState", "serve_scan", "lot_chunks", "lookup", "alookup", "AsyncReadPool", "read_pool", "page_html", "record", "scan_log", "read_engine",
-           "resolver_throttle", "keyring", "link_header", "page_headers", "ScanFastPath",
-           "clear_cache", "wants_linkset", "float_or_none", "LINKSET", "CORS", "VIEW_TTL_S"]
+__all__ = ["StampState", "serve_scan", "lot_chunks", "lookup", "alookup", "AsyncReadPool",
+           "read_pool", "page_html", "record", "scan_log", "read_engine", "resolver_throttle",
+           "keyring", "link_header", "page_headers", "ScanFastPath", "clear_cache",
+           "wants_linkset", "float_or_none", "LINKSET", "CORS", "VIEW_TTL_S"]
 
 log = logging.getLogger(__name__)
 Scope = MutableMapping[str, Any]
