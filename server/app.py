@@ -49,9 +49,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         read_pool = getattr(app.state, "read_pool", None)
         if read_pool is not None:
             await read_pool.close()
-        read_engine = getattr(app.state, "read_engine", None)
-        if read_engine is not None and read_engine is not engine:
-            read_engine.dispose()
         if own_engine:
             engine.dispose()
 

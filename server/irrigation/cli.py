@@ -7,6 +7,8 @@ import logging
 import os
 import signal
 import threading
+from collections.abc import Callable
+from typing import Any
 
 import typer
 
@@ -47,43 +49,38 @@ def controller(interval: float = typer.Option(1.0, min=0.1, max=60, help="Second
     typer.echo("controller stopped")
 
 
-@irrigation_app.command("water")
-def water(zone: int = typer.Option(..., help="Zone id."),
-          minutes: int = typer.Option(10, min=1, max=240)) -> None:
-    """Queue "water now" for a zone (the controller publishes it)."""
+def _queue(command: Callable[[Any], list[Any]]) -> None:
+    """Run a valve command for a zone in one transaction; print the commands queued."""
     from sqlmodel import Session
 
     from server.errors import DomainError
-    from server.irrigation.controller import water_now
 
     _s, engine = _engine()
     with Session(engine) as s:
         try:
-            cmds = water_now(s, zone, minutes, None)
+            cmds = command(s)
         except DomainError as exc:
             typer.echo(f"error: {exc.detail}", err=True)
             raise typer.Exit(2) from exc
         s.commit()
         typer.echo(", ".join(f"device {c.device_id}: command {c.cmd_id}" for c in cmds))
+
+
+@irrigation_app.command("water")
+def water(zone: int = typer.Option(..., help="Zone id."),
+          minutes: int = typer.Option(10, min=1, max=240)) -> None:
+    """Queue "water now" for a zone (the controller publishes it)."""
+    from server.irrigation.controller import water_now
+
+    _queue(lambda s: water_now(s, zone, minutes, None))
 
 
 @irrigation_app.command("stop")
 def stop_cmd(zone: int = typer.Option(..., help="Zone id.")) -> None:
     """Queue "stop" for a zone."""
-    from sqlmodel import Session
-
-    from server.errors import DomainError
     from server.irrigation.controller import stop_zone
 
-    _s, engine = _engine()
-    with Session(engine) as s:
-        try:
-            cmds = stop_zone(s, zone, None)
-        except DomainError as exc:
-            typer.echo(f"error: {exc.detail}", err=True)
-            raise typer.Exit(2) from exc
-        s.commit()
-        typer.echo(", ".join(f"device {c.device_id}: command {c.cmd_id}" for c in cmds))
+    _queue(lambda s: stop_zone(s, zone, None))
 
 
 @irrigation_app.command("alerts")

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlmodel import select
 
+from qr.export import write_csv
 from server.deps import CurrentUser, SessionDep, SettingsDep
 from server.errors import Conflict, NotFound
 from server.models import Role
@@ -71,24 +72,29 @@ def _batch(session: SessionDep, who: CurrentUser, batch_id: int) -> tuple[StampB
     return batch, lot, product
 
 
-@router.get("/stamp-batches/{batch_id}/stamps.pdf")
-def batch_pdf(batch_id: int, who: CurrentUser, session: SessionDep,
-              settings: SettingsDep) -> Response:
+def _print_file(session: SessionDep, who: CurrentUser, settings: SettingsDep, batch_id: int,
+                kind: str, media_type: str) -> Response:
+    """One of a batch's print files (``pdf``, ``csv`` or ``zip``) as a download."""
     batch, lot, product = _batch(session, who, batch_id)
     stamps = batch_stamps(session, settings.public_base_url, batch, product, lot)
     with tempfile.TemporaryDirectory() as d:
         files = write_print_files(Path(d), stamps, product=product.name, lot=lot.code,
-                                  layout=batch.layout)
-        data = files["pdf"].read_bytes()
-    return Response(data, media_type="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="stamps-{lot.code}-{batch_id}.pdf"'})
+                                  layout=batch.layout, zip_svg=kind == "zip")
+        data = files[kind].read_bytes()
+    return Response(data, media_type=media_type, headers={
+        "Content-Disposition": f'attachment; filename="stamps-{lot.code}-{batch_id}.{kind}"'})
+
+
+@router.get("/stamp-batches/{batch_id}/stamps.pdf")
+def batch_pdf(batch_id: int, who: CurrentUser, session: SessionDep,
+              settings: SettingsDep) -> Response:
+    return _print_file(session, who, settings, batch_id, "pdf", "application/pdf")
 
 
 @router.get("/stamp-batches/{batch_id}/stamps.csv")
 def batch_csv(batch_id: int, who: CurrentUser, session: SessionDep,
               settings: SettingsDep) -> Response:
-    from qr.export import write_csv
-
+    """One URI per line, header ``uri``."""
     batch, lot, product = _batch(session, who, batch_id)
     buf = io.StringIO()
     write_csv(buf, [s.uri for s in batch_stamps(session, settings.public_base_url, batch,
@@ -101,14 +107,7 @@ def batch_csv(batch_id: int, who: CurrentUser, session: SessionDep,
 def batch_zip(batch_id: int, who: CurrentUser, session: SessionDep,
               settings: SettingsDep) -> Response:
     """For a print shop: ``stamps.csv``, ``stamps.pdf`` and one SVG per stamp."""
-    batch, lot, product = _batch(session, who, batch_id)
-    stamps = batch_stamps(session, settings.public_base_url, batch, product, lot)
-    with tempfile.TemporaryDirectory() as d:
-        files = write_print_files(Path(d), stamps, product=product.name, lot=lot.code,
-                                  layout=batch.layout, zip_svg=True)
-        data = files["zip"].read_bytes()
-    return Response(data, media_type="application/zip", headers={
-        "Content-Disposition": f'attachment; filename="stamps-{lot.code}-{batch_id}.zip"'})
+    return _print_file(session, who, settings, batch_id, "zip", "application/zip")
 
 
 @router.get("/stamps/{serial}/qr.{fmt}")

@@ -1,4 +1,5 @@
-"""Scan logging and clone detection.
+"""Clone detection and the coarse place of a scan (the scans themselves are written by
+:mod:`server.stamps.scanlog`).
 
 A scan is logged with its time and a coarse place only: ``geo:`` rounded to 0.1° (about
 11 km) when the phone shared its position, otherwise ``net:`` a salted hash of the
@@ -23,13 +24,12 @@ import ipaddress
 import math
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from server.models.common import utcnow
 from server.models.stamps import Scan, Stamp
 
-__all__ = ["coarse_place", "record_scan", "refine_place", "suspicion", "PLACES_LIMIT",
+__all__ = ["coarse_place", "refine_place", "suspicion", "PLACES_LIMIT",
            "RATE_LIMIT"]
 
 PLACES_LIMIT = 4
@@ -85,45 +85,6 @@ def suspicion(recent: list[Scan], now: datetime) -> str | None:
         if km is not None and km > 30 and km / hours > MAX_SPEED_KMH:
             return f"quét ở hai nơi cách nhau {km:.0f} km chỉ trong {hours * 60:.0f} phút"
     return None
-
-
-def record_scan(session: Session, stamp: Stamp, place: str, now: datetime | None = None) -> Stamp:
-    """Log a scan, update the stamp's counters and its clone flag; commit.
-
-    Two short statements and a commit on the hot path (the counter is incremented in SQL,
-    so concurrent scans of one stamp never lose a count); the clone rules read the recent
-    scans only once a stamp has enough of them to break a rule.
-    """
-    now = now or utcnow()
-    assert stamp.id is not None
-    bump = (sa.update(Stamp).where(col(Stamp.id) == stamp.id)
-            .values(scan_count=Stamp.scan_count + 1,
-                    first_scan_at=sa.func.coalesce(Stamp.first_scan_at, now))
-            .returning(Stamp.scan_count))
-    if session.get_bind().dialect.name == "postgresql":
-        # One round trip: the log row and the counter in one statement.
-        log_row = sa.insert(Scan).values(stamp_id=stamp.id, at=now, place=place).cte("log_row")
-        count = session.execute(bump.add_cte(log_row)).scalar_one()
-    else:
-        session.execute(sa.insert(Scan).values(stamp_id=stamp.id, at=now, place=place))
-        count = session.execute(bump).scalar_one()
-    cheap = count <= PLACES_LIMIT - 1 and not place.startswith("geo:")
-    reason = None
-    if stamp.clone_suspected_at is None and not cheap:
-        since = now - WINDOW
-        recent = list(session.exec(select(Scan).where(Scan.stamp_id == stamp.id)
-                                   .where(col(Scan.at) >= since)).all())
-        reason = suspicion(recent, now)
-        if reason:
-            session.execute(sa.update(Stamp).where(col(Stamp.id) == stamp.id)
-                            .values(clone_suspected_at=now, clone_reason=reason))
-    session.commit()
-    # Reflect the stored state on the (detached) object the page renders.
-    stamp.scan_count = count
-    stamp.first_scan_at = stamp.first_scan_at or now
-    if reason:
-        stamp.clone_suspected_at, stamp.clone_reason = now, reason
-    return stamp
 
 
 def refine_place(session: Session, stamp: Stamp, place: str,

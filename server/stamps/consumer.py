@@ -9,7 +9,6 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from server.models import Farm, Organisation, Zone
-from server.models.stamps import LotRecall, Stamp
 from server.models.trace import Lot, Product, RegistrationCode
 from server.ocop_workflow.catalogue import current_stars
 from server.trace import certificates as trace_certs
@@ -42,13 +41,13 @@ GI_THANH_HA = ("Chỉ dẫn địa lý “Thanh Hà” cho quả vải thiều (
 
 @dataclass
 class ConsumerView:
-    stamp: Stamp | None
+    """The lot part of a consumer page (the same for every stamp of the lot)."""
+
     lot: Lot
     product: Product
     org: Organisation
     farm: Farm | None
     zone: Zone | None
-    recall: LotRecall | None
     codes: list[RegistrationCode] = field(default_factory=list)
     certificates: list[Any] = field(default_factory=list)
     stars: int | None = None
@@ -108,14 +107,13 @@ def _waterings(session: Session, lot: Lot, days: int = 120) -> dict[str, Any]:
     return {"waterings": int(n), "litres": round(float(litres or 0.0))} if n else {}
 
 
-def build_view(session: Session, lot: Lot, product: Product, stamp: Stamp | None,
+def build_view(session: Session, lot: Lot, product: Product,
                today: date | None = None) -> ConsumerView:
     assert lot.id is not None
     org = session.get(Organisation, lot.organisation_id)
     assert org is not None
     zone = session.get(Zone, lot.zone_id) if lot.zone_id else None
     farm = session.get(Farm, zone.farm_id) if zone else None
-    recall = session.exec(select(LotRecall).where(LotRecall.lot_id == lot.id)).first()
     conds = [RegistrationCode.organisation_id == lot.organisation_id]
     codes = [c for c in session.exec(select(RegistrationCode).where(*conds)
                                      .order_by(col(RegistrationCode.id))).all()
@@ -130,8 +128,7 @@ def build_view(session: Session, lot: Lot, product: Product, stamp: Stamp | None
                    lot.harvested_at)
     packed = next((e.time for e in timeline if e.biz_step and e.biz_step.endswith("packing")), None)
     view = ConsumerView(
-        stamp=stamp, lot=lot, product=product, org=org, farm=farm, zone=zone, recall=recall,
-        codes=codes,
+        lot=lot, product=product, org=org, farm=farm, zone=zone, codes=codes,
         certificates=trace_certs.certificates_for_lot(session, lot.id, on=day),
         stars=current_stars(session, product.gtin, day),
         timeline=timeline, diary=diary_info,

@@ -71,7 +71,7 @@ def resolver_options(rest: str) -> Response:
 
 
 @router.api_route("/01/{rest:path}", methods=["GET", "HEAD"])
-async def resolve(request: Request, rest: str, session: SessionDep, settings: SettingsDep) -> Response:
+async def resolve(request: Request, rest: str, settings: SettingsDep) -> Response:
     ip = request.client.host if request.client else "?"
     throttle = scanpage.resolver_throttle(request.app.state)
     wait = throttle.retry_after("", ip)
@@ -81,13 +81,13 @@ async def resolve(request: Request, rest: str, session: SessionDep, settings: Se
                       "rate_limited")
         resp.headers["Retry-After"] = str(wait)
         return resp
-    resp = await _resolve(request, session, settings)
+    resp = await _resolve(request, settings)
     if resp.status_code in (400, 404):
         throttle.failed("", ip)
     return resp
 
 
-async def _resolve(request: Request, session: Session, settings: Any) -> Response:
+async def _resolve(request: Request, settings: Any) -> Response:
     try:
         ids = parse_request_path(request)
     except GS1Error as exc:
@@ -225,7 +225,7 @@ def certification(request: Request, gtin: str, lot: str, serial: str,
     found = _genuine_lot(request, session, gtin, lot, serial)
     if found is None:
         return _error(request, 404, "Không tìm thấy", "No genuine stamp here.", "not_genuine")
-    view = consumer.build_view(session, found[0], found[1], None)
+    view = consumer.build_view(session, found[0], found[1])
     certs = [{"kind": getattr(c.kind, "value", c.kind), "number": c.number, "issuer": c.issuer,
               "valid_from": c.valid_from.isoformat(),
               "valid_until": c.valid_until.isoformat() if c.valid_until else None}

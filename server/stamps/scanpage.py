@@ -47,7 +47,6 @@ from sqlmodel import Session, col
 from qr import serial as qserial
 from qr.errors import GS1Error
 from qr.gs1 import digital_link, parse_digital_link
-from server.db import make_engine
 from server.metrics import SCANS
 from server.models.common import utcnow
 from server.models.stamps import LotRecall, Stamp
@@ -58,7 +57,7 @@ from server.stamps.keys import state_keyring
 from server.stamps.scanlog import ScanLog
 
 __all__ = ["StampState", "serve_scan", "lot_chunks", "lookup", "alookup", "AsyncReadPool",
-           "read_pool", "page_html", "record", "scan_log", "read_engine", "resolver_throttle",
+           "read_pool", "page_html", "record", "scan_log", "resolver_throttle",
            "keyring", "link_header", "page_headers", "ScanFastPath", "clear_cache",
            "wants_linkset", "float_or_none", "LINKSET", "CORS", "VIEW_TTL_S"]
 
@@ -125,19 +124,6 @@ def scan_log(state: Any) -> ScanLog:
     return sl
 
 
-def read_engine(state: Any) -> Engine:
-    """For the scan lookup on PostgreSQL: autocommit (no BEGIN/ROLLBACK round trips) and no
-    pre-ping (a dead pooled connection is retried once in :func:`lookup`)."""
-    def make() -> Engine:
-        base: Engine = state.engine
-        if base.dialect.name != "postgresql":
-            return base
-        return make_engine(base.url.render_as_string(hide_password=False),
-                           pool_pre_ping=False).execution_options(isolation_level="AUTOCOMMIT")
-    eng: Engine = _state_attr(state, "read_engine", make)
-    return eng
-
-
 def resolver_throttle(state: Any) -> Any:
     from server.throttle import LoginThrottle
 
@@ -163,24 +149,19 @@ _LOOKUP = (
 )
 
 
-def lookup(state: Any, gtin: str, lot_code: str, serial: str) -> StampState | None:
-    """The stamp with this serial, if it belongs to this GTIN and lot (one query)."""
-    for attempt in (1, 2):
-        try:
-            with read_engine(state).connect() as conn:
-                row = conn.execute(_LOOKUP, {"serial": serial}).first()
-            break
-        except sa.exc.DBAPIError as exc:
-            # After a PostgreSQL restart a pooled connection is dead: it is invalidated and
-            # the lookup runs once more on a fresh one.
-            if attempt == 2 or not exc.connection_invalidated:
-                raise
+def _matching(row: Any, gtin: str, lot_code: str) -> StampState | None:
+    """The looked-up stamp, if it belongs to this GTIN and lot (the URI named them)."""
     if row is None:
         return None
     found = StampState(*row)
-    if found.lot_code != lot_code or found.gtin != gtin:
-        return None
-    return found
+    return found if found.lot_code == lot_code and found.gtin == gtin else None
+
+
+def lookup(state: Any, gtin: str, lot_code: str, serial: str) -> StampState | None:
+    """The stamp with this serial, if it belongs to this GTIN and lot (one query, through
+    SQLAlchemy: SQLite; PostgreSQL goes through :class:`AsyncReadPool`)."""
+    with state.engine.connect() as conn:
+        return _matching(conn.execute(_LOOKUP, {"serial": serial}).first(), gtin, lot_code)
 
 
 class AsyncReadPool:
@@ -292,13 +273,7 @@ async def alookup(state: Any, gtin: str, lot_code: str, serial: str) -> StampSta
     pool = read_pool(state)
     if pool is None:
         return lookup(state, gtin, lot_code, serial)
-    row = await pool.fetchrow(_pg_lookup_sql(), serial)
-    if row is None:
-        return None
-    found = StampState(*row)
-    if found.lot_code != lot_code or found.gtin != gtin:
-        return None
-    return found
+    return _matching(await pool.fetchrow(_pg_lookup_sql(), serial), gtin, lot_code)
 
 
 def _refined_in_db(state: Any, stamp: StampState, place: str) -> int | None:
@@ -373,9 +348,13 @@ def _translator(lang: str) -> Callable[[str, str], str]:
     return (lambda vi, en: en) if lang == "en" else (lambda vi, en: vi)
 
 
+def _page_key(state: Any, lot_id: int, lang: str, today: date) -> tuple[str, int, str, date]:
+    return (str(state.engine.url), lot_id, lang, today)  # one cache serves every database
+
+
 def _lot_chunks(state: Any, lot_id: int, lang: str, today: date) -> list[str]:
     engine: Engine = state.engine
-    key = (str(engine.url), lot_id, lang, today)
+    key = _page_key(state, lot_id, lang, today)
     now = time.monotonic()
     hit = _pages.get(key)
     if hit is not None and hit[0] > now:
@@ -385,7 +364,7 @@ def _lot_chunks(state: Any, lot_id: int, lang: str, today: date) -> list[str]:
         assert lot is not None
         product = s.get(Product, lot.product_id)
         assert product is not None
-        view = consumer.build_view(s, lot, product, None, today)
+        view = consumer.build_view(s, lot, product, today)
     html = templates.get_template("stamp_consumer.html").render(
         v=view, lang=lang, today=today, slot=_slot, base=state.settings.public_base_url)
     chunks = _split(html, ("anchor", "alerts", "auth"), "stamp_consumer.html")
@@ -437,7 +416,7 @@ async def lot_chunks(state: Any, lot_id: int, lang: str, today: date) -> list[st
     """:func:`_lot_chunks` for the event loop: the page's database reads never run on the
     loop. An expired lot part is served once more while one thread renders it again
     (stale for the few milliseconds that takes); a lot never seen waits for its render."""
-    key = (str(state.engine.url), lot_id, lang, today)
+    key = _page_key(state, lot_id, lang, today)
     hit = _pages.get(key)
     if hit is None:
         return await asyncio.to_thread(_lot_chunks, state, lot_id, lang, today)
@@ -557,8 +536,8 @@ class ScanFastPath:
             return None
         state = scope["app"].state
         client = scope.get("client")
-        ip = client[0] if client else "?"
-        if resolver_throttle(state).retry_after("", ip):
+        ip = client[0] if client else None
+        if resolver_throttle(state).retry_after("", ip or "?"):
             return None
         raw = scope.get("raw_path") or scope["path"].encode()
         try:
@@ -570,8 +549,7 @@ class ScanFastPath:
                                                             serial):
             return None
         lang = "en" if query.get("lang") == "en" else "vi"
-        served = await serve_scan(state, gtin, lot_code, serial, lang,
-                                  client[0] if client else None,
+        served = await serve_scan(state, gtin, lot_code, serial, lang, ip,
                                   float_or_none(query.get("lat")),
                                   float_or_none(query.get("lon")), scope["method"])
         if served is None:

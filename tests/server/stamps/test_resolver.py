@@ -158,23 +158,36 @@ def test_scratch_pin_verifies_once(sw: StampWorld) -> None:
     assert reused.status_code == 200 and "đã được dùng trước đó" in reused.text
 
 
+def _scans(sw: StampWorld, *scans: tuple[int, str, datetime]) -> dict[int, Stamp]:
+    """Feed (stamp id, place, time) scans one by one through the server's own scan log —
+    the writer every consumer scan goes through — and return the stamps as stored."""
+    from server.stamps.scanlog import ScanLog
+
+    sl = ScanLog(sw.w.engine)
+    sl.stop()  # no background writer: each scan is written when the test says so
+    for sid, place, at in scans:
+        sl.add(sid, place, at)
+        assert sl.flush()
+    with Session(sw.w.engine) as s:
+        return {st.id: st for st in s.exec(select(Stamp)).all()}  # type: ignore[misc]
+
+
 def test_clone_detection_fires_on_scripted_pattern_not_on_normal_use(sw: StampWorld) -> None:
     issue(sw, count=2)
     t0 = datetime(2026, 6, 10, 8, 0, tzinfo=timezone.utc)
     with Session(sw.w.engine) as s:
-        normal, cloned = s.exec(select(Stamp).order_by(Stamp.id)).all()
-        # Normal: a shop and then a home, a few scans over two days.
-        for i, place in enumerate(["geo:21.0,105.8", "geo:21.0,105.8", "geo:21.0,105.9",
-                                   "geo:21.0,105.9"]):
-            clone.record_scan(s, normal, place, t0 + timedelta(hours=10 * i))
-        assert normal.clone_suspected_at is None
-        # Cloned: the same serial in Hà Nội and, 20 minutes later, in TP Hồ Chí Minh.
-        clone.record_scan(s, cloned, "geo:21.0,105.8", t0)
-        clone.record_scan(s, cloned, "geo:10.8,106.7", t0 + timedelta(minutes=20))
-        assert cloned.clone_suspected_at is not None
-        assert "km" in (cloned.clone_reason or "")
-        serial = cloned.serial
-    page = sw.w.client.get(f"/01/{sw.gtin14}/10/{sw.lot_code}/21/{serial}", headers=HTML)
+        normal, cloned = (st.id for st in s.exec(select(Stamp).order_by(Stamp.id)).all())
+    # Normal: a shop and then a home, a few scans over two days.
+    got = _scans(sw, *((normal, place, t0 + timedelta(hours=10 * i)) for i, place in enumerate(
+        ["geo:21.0,105.8", "geo:21.0,105.8", "geo:21.0,105.9", "geo:21.0,105.9"])))
+    assert got[normal].scan_count == 4 and got[normal].clone_suspected_at is None
+    # Cloned: the same serial in Hà Nội and, 20 minutes later, in TP Hồ Chí Minh.
+    got = _scans(sw, (cloned, "geo:21.0,105.8", t0),
+                 (cloned, "geo:10.8,106.7", t0 + timedelta(minutes=20)))
+    assert got[cloned].clone_suspected_at is not None
+    assert "km" in (got[cloned].clone_reason or "")
+    page = sw.w.client.get(f"/01/{sw.gtin14}/10/{sw.lot_code}/21/{got[cloned].serial}",
+                           headers=HTML)
     assert "có thể bị sao chép" in page.text
 
 
@@ -182,15 +195,15 @@ def test_clone_detection_by_many_places_and_by_rate(sw: StampWorld) -> None:
     issue(sw, count=2)
     t0 = datetime(2026, 6, 10, 8, 0, tzinfo=timezone.utc)
     with Session(sw.w.engine) as s:
-        a, b = s.exec(select(Stamp).order_by(Stamp.id)).all()
-        for i in range(clone.PLACES_LIMIT):
-            clone.record_scan(s, a, f"net:{i:016x}", t0 + timedelta(hours=i))
-        assert a.clone_suspected_at is not None and "nơi" in (a.clone_reason or "")
-        for i in range(clone.RATE_LIMIT):
-            clone.record_scan(s, b, "net:0000000000000001", t0 + timedelta(minutes=i))
-        assert b.clone_suspected_at is None
-        clone.record_scan(s, b, "net:0000000000000001", t0 + timedelta(minutes=31))
-        assert b.clone_suspected_at is not None and "lần" in (b.clone_reason or "")
+        a, b = (st.id for st in s.exec(select(Stamp).order_by(Stamp.id)).all())
+    got = _scans(sw, *((a, f"net:{i:016x}", t0 + timedelta(hours=i))
+                       for i in range(clone.PLACES_LIMIT)))
+    assert got[a].clone_suspected_at is not None and "nơi" in (got[a].clone_reason or "")
+    got = _scans(sw, *((b, "net:0000000000000001", t0 + timedelta(minutes=i))
+                       for i in range(clone.RATE_LIMIT)))
+    assert got[b].clone_suspected_at is None  # 30 scans in an hour: a busy shop, not a clone
+    got = _scans(sw, (b, "net:0000000000000001", t0 + timedelta(minutes=31)))
+    assert got[b].clone_suspected_at is not None and "lần" in (got[b].clone_reason or "")
 
 
 def test_coarse_place_keeps_no_address() -> None:
