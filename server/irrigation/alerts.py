@@ -30,6 +30,7 @@ from server.models import Device, DeviceRole, DeviceStatus, Farm, Zone
 from server.models.irrigation import Alert, AlertWebhook, ValveCommand, ZoneIrrigation
 from server.models.telemetry import DeviceState
 from server.telemetry.queries import DEFAULT_INTERVAL_S
+from server.timeutil import as_utc
 
 __all__ = ["evaluate", "acknowledge", "Notifier", "Channel", "InAppChannel", "WebhookChannel",
            "sign", "SIGNATURE_HEADER", "TIMESTAMP_HEADER", "KINDS", "BATTERY_LOW_MV",
@@ -62,9 +63,6 @@ KINDS = {
 }
 
 
-def _utc(dt: datetime) -> datetime:
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
-
 
 def _khu(name: str) -> str:
     return name[0].lower() + name[1:] if name.lower().startswith("khu") else f"khu {name}"
@@ -84,8 +82,8 @@ def payload(alert: Alert, event: str) -> dict[str, Any]:
     return {"event": event, "alert": {
         "id": alert.id, "kind": alert.kind, "state": alert.state, "message": alert.message,
         "organisation_id": alert.organisation_id, "zone_id": alert.zone_id,
-        "device_id": alert.device_id, "opened_at": _utc(alert.opened_at).isoformat(),
-        "resolved_at": _utc(alert.resolved_at).isoformat() if alert.resolved_at else None}}
+        "device_id": alert.device_id, "opened_at": as_utc(alert.opened_at).isoformat(),
+        "resolved_at": as_utc(alert.resolved_at).isoformat() if alert.resolved_at else None}}
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -200,7 +198,7 @@ def conditions(session: Session, now: datetime, no_flow_s: float = NO_FLOW_S) ->
                 out.append(Cond(f"{kind}:{dev.id}", kind, org, zone.id, dev.id,  # type: ignore[arg-type]
                                 message(kind, zone.name, dev.uid, value), value))
 
-            silent_s = (now - _utc(st.last_seen_at)).total_seconds()
+            silent_s = (now - as_utc(st.last_seen_at)).total_seconds()
             if st.state == "offline":
                 add("device_offline", None)
             elif dev.role == DeviceRole.sensor and silent_s > 3 * (st.next_s or DEFAULT_INTERVAL_S):
@@ -211,7 +209,7 @@ def conditions(session: Session, now: datetime, no_flow_s: float = NO_FLOW_S) ->
                 cmd = session.exec(select(ValveCommand).where(ValveCommand.device_id == dev.id)
                                    .order_by(col(ValveCommand.cmd_id).desc())).first()
                 if cmd is not None and cmd.op == "open" and cmd.status == "accepted" and cmd.acked_at:
-                    since = _utc(cmd.acked_at)
+                    since = as_utc(cmd.acked_at)
                     if (now - since).total_seconds() >= no_flow_s:
                         n, litres = _flow(session, dev.id, since - timedelta(seconds=5))  # type: ignore[arg-type]
                         if n >= 2 and litres < 0.2:
@@ -240,7 +238,7 @@ def _drops(session: Session, now: datetime, open_by_key: dict[str, Alert],
             if dropped > (alert.value or 0):
                 alert.value, alert.last_seen_at = float(dropped), now
                 alert.message = message("drops", zone.name, dev.uid, dropped)
-            elif (now - _utc(alert.last_seen_at)).total_seconds() > DROPS_QUIET_S:
+            elif (now - as_utc(alert.last_seen_at)).total_seconds() > DROPS_QUIET_S:
                 _resolve(alert, now, notifier)
             continue
         last = session.exec(select(Alert).where(Alert.key == key)

@@ -31,6 +31,7 @@ from server.models import Device, DeviceRole, DeviceStatus, Zone
 from server.models.irrigation import ValveCommand, ZoneIrrigation
 from server.models.telemetry import DeviceState
 from server.telemetry.queries import DEFAULT_INTERVAL_S
+from server.timeutil import as_utc
 
 __all__ = ["Controller", "ControllerHandle", "ForecastSource", "NoForecast", "start_controller",
            "water_now", "stop_zone", "parse_windows", "in_windows", "ensure_settings",
@@ -59,9 +60,6 @@ class NoForecast:
     def et0_mm_day(self, zone: Zone, day: date) -> float | None:
         return None
 
-
-def _utc(dt: datetime) -> datetime:
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
 
 
 def parse_windows(text: str) -> list[tuple[time, time]]:
@@ -113,7 +111,7 @@ def zone_moisture(session: Session, zone_id: int, now: datetime) -> float | None
         st = session.get(DeviceState, dev.id)
         if st is None or st.m is None or st.m_at is None:
             continue
-        if (now - _utc(st.m_at)).total_seconds() <= 3 * (st.next_s or DEFAULT_INTERVAL_S) + 60:
+        if (now - as_utc(st.m_at)).total_seconds() <= 3 * (st.next_s or DEFAULT_INTERVAL_S) + 60:
             vals.append(float(st.m))
     return round(sum(vals) / len(vals), 1) if vals else None
 
@@ -125,7 +123,7 @@ def active_open(session: Session, device_id: int, now: datetime) -> ValveCommand
     if cmd is None or cmd.op != "open" or cmd.status not in leases.OPEN_STATES:
         return None
     if cmd.status == "accepted":
-        end = _utc(cmd.acked_at or now) + timedelta(seconds=cmd.granted_s or cmd.dur_s or 0)
+        end = as_utc(cmd.acked_at or now) + timedelta(seconds=cmd.granted_s or cmd.dur_s or 0)
         if end <= now:
             return None
     return cmd
@@ -210,7 +208,7 @@ class Controller:
             prev = self._boots.get(dev.id)
             self._boots[dev.id] = st.boot
             if prev is not None and st.boot > prev:
-                n = leases.end_at_reboot(s, dev.id, _utc(st.state_at or now))
+                n = leases.end_at_reboot(s, dev.id, as_utc(st.state_at or now))
                 log.warning("valve %s rebooted (boot %d → %d); %d lease(s) ended", dev.uid,
                             prev, st.boot, n)
 
@@ -262,7 +260,7 @@ class Controller:
             self._et_update(s, zone, cfg, now)
         if actives:
             run = irrlog.current_run(s, actives[0].device_id)
-            run_s = (now - _utc(run.started_at)).total_seconds() if run else 0.0
+            run_s = (now - as_utc(run.started_at)).total_seconds() if run else 0.0
             stop_why = None
             if cfg.mode == "threshold" and m is not None and m >= cfg.off_pct:
                 stop_why = "upper_threshold"
@@ -278,7 +276,7 @@ class Controller:
                 self._note(zone, "close", stop_why, moisture=m)
                 return
             a = actives[0]
-            end = _utc(a.acked_at) + timedelta(seconds=a.granted_s or a.dur_s or 0) \
+            end = as_utc(a.acked_at) + timedelta(seconds=a.granted_s or a.dur_s or 0) \
                 if a.status == "accepted" and a.acked_at else None
             if cfg.mode == "threshold" and end is not None and \
                     (end - now).total_seconds() < cfg.lease_s / 3 and run_s < cfg.max_run_s:
@@ -336,7 +334,7 @@ class Controller:
 
     def _et_update(self, s: Session, zone: Zone, cfg: ZoneIrrigation, now: datetime) -> None:
         """deficit += ET₀ × Kc × elapsed days − rain (FAO-56 ETc = Kc × ET₀)."""
-        last = _utc(cfg.deficit_at) if cfg.deficit_at else now
+        last = as_utc(cfg.deficit_at) if cfg.deficit_at else now
         days = max(0.0, (now - last).total_seconds() / 86400)
         if days > 0:
             et0 = self.forecast.et0_mm_day(zone, now.astimezone(LOCAL_TZ).date())

@@ -29,6 +29,7 @@ from server.irrigation import log as irrlog
 from server.models import Device
 from server.models.irrigation import CommandCounter, ValveCommand
 from server.models.telemetry import DeviceAck, DeviceState
+from server.timeutil import as_utc
 
 __all__ = ["Publisher", "issue", "next_cmd_id", "send_pending", "process_acks", "OPEN_STATES",
            "cmd_topic", "payload_of"]
@@ -38,9 +39,6 @@ log = logging.getLogger(__name__)
 Publisher = Callable[[str, bytes], bool]
 OPEN_STATES = ("pending", "sent", "accepted")
 
-
-def _utc(dt: datetime) -> datetime:
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
 
 
 def cmd_topic(uid: str) -> str:
@@ -89,7 +87,7 @@ def payload_of(cmd: ValveCommand) -> bytes:
     body: dict[str, Any] = {"v": 1, "id": cmd.cmd_id, "op": cmd.op}
     if cmd.op == "open":
         body["dur_s"] = cmd.dur_s
-    body["exp"] = int(_utc(cmd.expires_at).timestamp())
+    body["exp"] = int(as_utc(cmd.expires_at).timestamp())
     return json.dumps(body, separators=(",", ":")).encode()
 
 
@@ -106,13 +104,13 @@ def send_pending(session: Session, publish: Publisher, now: datetime, retry_s: f
                         .where(col(ValveCommand.status).in_(("pending", "sent")))
                         .order_by(col(ValveCommand.device_id), col(ValveCommand.cmd_id))).all()
     for cmd, dev in rows:
-        if now >= _utc(cmd.expires_at):
+        if now >= as_utc(cmd.expires_at):
             cmd.status, cmd.reason = "expired", cmd.reason or "deadline"
             continue
         if not _online(session.get(DeviceState, dev.id)):
             continue  # delivered when the device is back, unless it expires first
         due = cmd.status == "pending" or (
-            cmd.sent_at is not None and (now - _utc(cmd.sent_at)).total_seconds() >= retry_s)
+            cmd.sent_at is not None and (now - as_utc(cmd.sent_at)).total_seconds() >= retry_s)
         if not due:
             continue
         if publish(cmd_topic(dev.uid), payload_of(cmd)):
@@ -143,7 +141,7 @@ def process_acks(session: Session, after_id: int, now: datetime) -> int:
 
 
 def _apply(session: Session, cmd: ValveCommand, ack: DeviceAck) -> None:
-    at = _utc(ack.received_at)
+    at = as_utc(ack.received_at)
     body = ack.body or {}
     if ack.res == "accepted":
         if cmd.status in ("pending", "sent"):

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from server.models.irrigation import IrrigationLog
+from server.timeutil import as_utc
 
 __all__ = ["open_run", "current_run", "close_run", "add_litres", "litres_since", "recent",
            "TRIGGERS", "TRIGGER_VI", "last_watering"]
@@ -16,9 +17,6 @@ __all__ = ["open_run", "current_run", "close_run", "add_litres", "litres_since",
 TRIGGERS = ("auto", "manual", "fallback")
 TRIGGER_VI = {"auto": "tự động", "manual": "bấm tay", "fallback": "thiết bị tự tưới"}
 
-
-def _utc(dt: datetime) -> datetime:
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
 
 
 def current_run(session: Session, device_id: int) -> IrrigationLog | None:
@@ -70,8 +68,8 @@ def last_watering(session: Session, zone_id: int) -> dict[str, Any] | None:
                      .order_by(col(IrrigationLog.started_at).desc())).first()
     if e is None:
         return None
-    local = _utc(e.started_at).astimezone(timezone(timedelta(hours=7)))
-    return {"started_at": _utc(e.started_at), "started_local": local.strftime("%H:%M %d/%m"), "ended_at": _utc(e.ended_at) if e.ended_at else None,
+    local = as_utc(e.started_at).astimezone(timezone(timedelta(hours=7)))
+    return {"started_at": as_utc(e.started_at), "started_local": local.strftime("%H:%M %d/%m"), "ended_at": as_utc(e.ended_at) if e.ended_at else None,
             "litres": e.litres, "trigger": e.trigger, "trigger_vi": TRIGGER_VI.get(e.trigger, e.trigger),
             "running": e.ended_at is None}
 
@@ -90,12 +88,12 @@ def record_fallback_events(session: Session, after_received: datetime | None,
                         .order_by(col(Reading.received_at), col(Reading.seq))).all()
     cursor = after_received
     for r in rows:
-        cursor = _utc(r.received_at) if cursor is None else max(cursor, _utc(r.received_at))
+        cursor = as_utc(r.received_at) if cursor is None else max(cursor, as_utc(r.received_at))
         ev = (r.extra or {}).get("ev")
         if ev is None or (r.extra or {}).get("cmd") is not None:
             continue
         run = current_run(session, r.device_id)
-        at = _utc(r.time)
+        at = as_utc(r.time)
         if ev == "open" and run is None:
             entry = open_run(session, r.zone_id, r.device_id, at, "fallback")
             entry.meter_start = r.fl

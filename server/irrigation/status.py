@@ -13,6 +13,7 @@ from server.irrigation.profiles import defaults_for
 from server.models import Device, DeviceRole, Zone
 from server.models.irrigation import Alert, ValveCommand, ZoneIrrigation
 from server.models.telemetry import DeviceState
+from server.timeutil import as_utc
 
 __all__ = ["zone_status", "zone_alerts", "week_chart"]
 
@@ -42,9 +43,6 @@ def week_chart(session: Session, zone_id: int, band: tuple[float, float],
     return {"w": CHART_W, "h": CHART_H, "points": " ".join(pts),
             "band_y": round(CHART_H - hi / 100 * CHART_H), "band_h": round((hi - lo) / 100 * CHART_H)}
 
-
-def _utc(dt: datetime) -> datetime:
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
 
 
 def zone_alerts(session: Session, zone_id: int) -> list[Alert]:

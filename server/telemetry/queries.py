@@ -20,6 +20,7 @@ from sqlmodel import Session
 from server.errors import Invalid
 from server.models import Device
 from server.models.telemetry import READING_METRICS, DeviceState
+from server.timeutil import as_utc
 
 __all__ = ["parse_bucket", "series", "export_csv", "device_health", "sequence_gaps",
            "DEFAULT_INTERVAL_S", "MAX_BUCKETS", "ORIGIN"]
@@ -40,12 +41,9 @@ def parse_bucket(text: str) -> int:
     return int(m.group(1)) * _UNITS[m.group(2) or "s"]
 
 
-def _utc(dt: datetime) -> datetime:
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
-
 
 def _sqlite_ts(dt: datetime) -> str:
-    return _utc(dt).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return as_utc(dt).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def series(session: Session, *, start: datetime, end: datetime, bucket_s: int,
@@ -54,7 +52,7 @@ def series(session: Session, *, start: datetime, end: datetime, bucket_s: int,
     """min/mean/max of ``metric`` per bucket in [start, end) for one zone or one device."""
     if metric not in READING_METRICS:
         raise Invalid(f"metric must be one of {', '.join(READING_METRICS)}.")
-    start, end = _utc(start), _utc(end)
+    start, end = as_utc(start), as_utc(end)
     if end <= start:
         raise Invalid("'to' must be after 'from'.")
     if (end - start).total_seconds() / bucket_s > MAX_BUCKETS:
@@ -78,7 +76,7 @@ def series(session: Session, *, start: datetime, end: datetime, bucket_s: int,
     out = []
     for b, n, lo, mean, hi in rows:
         t = b if pg else datetime.fromtimestamp(int(b), timezone.utc)
-        out.append({"t": _utc(t).isoformat().replace("+00:00", "Z"), "n": int(n),
+        out.append({"t": as_utc(t).isoformat().replace("+00:00", "Z"), "n": int(n),
                     "min": _round(lo), "mean": _round(mean), "max": _round(hi)})
     return {key: ident, "metric": metric, "bucket_s": bucket_s,
             "from": start.isoformat().replace("+00:00", "Z"),
@@ -95,7 +93,7 @@ def export_csv(session: Session, *, start: datetime, end: datetime, zone_id: int
     """Every reading in [start, end) as CSV lines (header first), oldest first."""
     key, ident = ("r.zone_id", zone_id) if zone_id is not None else ("r.device_id", device_id)
     pg = session.get_bind().dialect.name == "postgresql"
-    lo, hi = (_utc(start), _utc(end)) if pg else (_sqlite_ts(start), _sqlite_ts(end))
+    lo, hi = (as_utc(start), as_utc(end)) if pg else (_sqlite_ts(start), _sqlite_ts(end))
     cols = ", ".join(f"r.{c}" for c in READING_METRICS)
     result = session.connection().execution_options(stream_results=True).execute(sa.text(
         f"SELECT r.time, d.uid, r.seq, r.time_known, {cols}, r.extra FROM readings r "
@@ -115,7 +113,7 @@ def export_csv(session: Session, *, start: datetime, end: datetime, zone_id: int
             import json
 
             extra = json.dumps(extra, separators=(",", ":"), ensure_ascii=False)
-        w.writerow([_utc(t).isoformat().replace("+00:00", "Z"), row[1], row[2],
+        w.writerow([as_utc(t).isoformat().replace("+00:00", "Z"), row[1], row[2],
                     bool(row[3]), *("" if v is None else v for v in row[4:-1]), extra or ""])
         yield buf.getvalue()
 
@@ -132,7 +130,7 @@ def device_health(device: Device, state: DeviceState | None,
     if state is None or state.last_seen_at is None:
         return out
     interval = state.next_s or DEFAULT_INTERVAL_S
-    seen = _utc(state.last_seen_at)
+    seen = as_utc(state.last_seen_at)
     if state.state == "offline":
         status, why = "offline", "last_will"
     elif now - seen > timedelta(seconds=2 * interval + 60):
@@ -147,7 +145,7 @@ def device_health(device: Device, state: DeviceState | None,
     out.update(status=status, why=why, last_seen_at=seen, expected_interval_s=interval,
                battery_mv=state.bat, rssi_dbm=state.rssi, buffer_dropped=state.dropped,
                last_seq=state.last_seq, missing_readings=missing,
-               moisture_pct=state.m, moisture_at=_utc(state.m_at) if state.m_at else None,
+               moisture_pct=state.m, moisture_at=as_utc(state.m_at) if state.m_at else None,
                valve_open=None if state.vs is None else bool(state.vs))
     return out
 
@@ -178,14 +176,14 @@ def zone_summary(session: Session, devices: list[Device] | Any) -> dict[str, Any
         return None
     states = [session.get(DeviceState, i) for i in ids]
     moist = [s for s in states if s is not None and s.m_at is not None and s.m is not None]
-    seen = [_utc(s.last_seen_at) for s in states if s is not None and s.last_seen_at]
+    seen = [as_utc(s.last_seen_at) for s in states if s is not None and s.last_seen_at]
     if not moist and not seen:
         return None
     now = datetime.now(timezone.utc)
     out: dict[str, Any] = {"moisture_pct": None, "moisture_age": None,
                            "last_seen_at": max(seen) if seen else None}
     if moist:
-        best = max(moist, key=lambda s: _utc(s.m_at))  # type: ignore[arg-type]
+        best = max(moist, key=lambda s: as_utc(s.m_at))  # type: ignore[arg-type]
         out["moisture_pct"] = best.m
-        out["moisture_age"] = _age_vi((now - _utc(best.m_at)).total_seconds())  # type: ignore[arg-type]
+        out["moisture_age"] = _age_vi((now - as_utc(best.m_at)).total_seconds())  # type: ignore[arg-type]
     return out

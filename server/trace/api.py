@@ -39,9 +39,8 @@ from server.trace.access import RECORDERS, WRITERS, load_lot, load_product, load
 
 __all__ = ["router"]
 
-router = APIRouter()
+router = APIRouter(tags=["traceability"])
 router.include_router(api_lots.router)
-_tags: list[str | Any] = ["traceability"]
 
 
 def _save(session: SessionDep, row: Any, what: str) -> Any:
@@ -55,7 +54,7 @@ def _save(session: SessionDep, row: Any, what: str) -> Any:
     return row
 
 
-@router.get("/products", response_model=list[ProductPublic], tags=_tags)
+@router.get("/products", response_model=list[ProductPublic])
 def list_products(who: CurrentUser, session: SessionDep, org_id: int | None = None) -> list[Product]:
     orgs = visible_orgs(who, org_id)
     stmt = select(Product).order_by(col(Product.id))
@@ -64,18 +63,18 @@ def list_products(who: CurrentUser, session: SessionDep, org_id: int | None = No
     return list(session.exec(stmt).all())
 
 
-@router.post("/products", response_model=ProductPublic, status_code=201, tags=_tags)
+@router.post("/products", response_model=ProductPublic, status_code=201)
 def create_product(body: ProductCreate, who: CurrentUser, session: SessionDep) -> Product:
     who.require(body.organisation_id, *WRITERS)
     return _save(session, Product.model_validate(body), "GTIN")  # type: ignore[no-any-return]
 
 
-@router.get("/products/{product_id}", response_model=ProductPublic, tags=_tags)
+@router.get("/products/{product_id}", response_model=ProductPublic)
 def get_product(product_id: int, who: CurrentUser, session: SessionDep) -> Product:
     return load_product(session, who, product_id)
 
 
-@router.put("/products/{product_id}/photo", response_model=ProductPublic, tags=_tags)
+@router.put("/products/{product_id}/photo", response_model=ProductPublic)
 async def put_product_photo(product_id: int, who: CurrentUser, session: SessionDep,
                             settings: SettingsDep, photo: UploadFile = File()) -> Product:
     """The product photo for consumer pages and link previews (JPEG, PNG or WebP; the server
@@ -85,14 +84,14 @@ async def put_product_photo(product_id: int, who: CurrentUser, session: SessionD
     return photos.store(session, settings.var_dir, product, data)
 
 
-@router.delete("/products/{product_id}/photo", response_model=ProductPublic, tags=_tags)
+@router.delete("/products/{product_id}/photo", response_model=ProductPublic)
 def delete_product_photo(product_id: int, who: CurrentUser, session: SessionDep,
                          settings: SettingsDep) -> Product:
     product = load_product(session, who, product_id, *WRITERS)
     return photos.remove(session, settings.var_dir, product)
 
 
-@router.get("/locations", response_model=list[LocationPublic], tags=_tags)
+@router.get("/locations", response_model=list[LocationPublic])
 def list_locations(who: CurrentUser, session: SessionDep,
                    org_id: int | None = None) -> list[Location]:
     orgs = visible_orgs(who, org_id)
@@ -102,13 +101,13 @@ def list_locations(who: CurrentUser, session: SessionDep,
     return list(session.exec(stmt).all())
 
 
-@router.post("/locations", response_model=LocationPublic, status_code=201, tags=_tags)
+@router.post("/locations", response_model=LocationPublic, status_code=201)
 def create_location(body: LocationCreate, who: CurrentUser, session: SessionDep) -> Location:
     who.require(body.organisation_id, *WRITERS)
     return _save(session, Location.model_validate(body), "location")  # type: ignore[no-any-return]
 
 
-@router.get("/registration-codes", response_model=list[RegistrationCodePublic], tags=_tags)
+@router.get("/registration-codes", response_model=list[RegistrationCodePublic])
 def list_codes(who: CurrentUser, session: SessionDep,
                org_id: int | None = None) -> list[RegistrationCode]:
     orgs = visible_orgs(who, org_id)
@@ -118,8 +117,7 @@ def list_codes(who: CurrentUser, session: SessionDep,
     return list(session.exec(stmt).all())
 
 
-@router.post("/registration-codes", response_model=RegistrationCodePublic, status_code=201,
-             tags=_tags)
+@router.post("/registration-codes", response_model=RegistrationCodePublic, status_code=201)
 def create_code(body: RegistrationCodeCreate, who: CurrentUser,
                 session: SessionDep) -> RegistrationCode:
     """A planting-area or packing-house code, stored exactly as the authority issued it."""
@@ -130,22 +128,21 @@ def create_code(body: RegistrationCodeCreate, who: CurrentUser,
     return _save(session, row, "code")  # type: ignore[no-any-return]
 
 
-@router.get("/zones/{zone_id}/diary", response_model=list[DiaryEntryPublic], tags=_tags)
+@router.get("/zones/{zone_id}/diary", response_model=list[DiaryEntryPublic])
 def list_diary(zone_id: int, who: CurrentUser, session: SessionDep,
                kind: DiaryKind | None = None) -> list[Any]:
     load_zone_for(session, who, zone_id)
     return diary.entries(session, zone_id, kind)
 
 
-@router.post("/zones/{zone_id}/diary", response_model=DiaryEntryPublic, status_code=201,
-             tags=_tags)
+@router.post("/zones/{zone_id}/diary", response_model=DiaryEntryPublic, status_code=201)
 def add_diary(zone_id: int, body: DiaryEntryCreate, who: CurrentUser,
               session: SessionDep) -> Any:
     load_zone_for(session, who, zone_id, *RECORDERS)
     return diary.add_entry(session, zone_id, body, who.id)
 
 
-@router.get("/zones/{zone_id}/irrigation", tags=_tags)
+@router.get("/zones/{zone_id}/irrigation")
 def irrigation(zone_id: int, who: CurrentUser, session: SessionDep,
                days: int = 30) -> dict[str, Any]:
     load_zone_for(session, who, zone_id)
@@ -154,13 +151,13 @@ def irrigation(zone_id: int, who: CurrentUser, session: SessionDep,
                                     end)
 
 
-@router.get("/lots/{lot_id}/diary", tags=_tags)
+@router.get("/lots/{lot_id}/diary")
 def lot_diary(lot_id: int, who: CurrentUser, session: SessionDep) -> dict[str, Any]:
     load_lot(session, who, lot_id)
     return diary.diary_summary(session, lot_id)
 
 
-@router.get("/certificates", response_model=list[CertificatePublic], tags=_tags)
+@router.get("/certificates", response_model=list[CertificatePublic])
 def list_certificates(who: CurrentUser, session: SessionDep, org_id: int | None = None,
                       lot_id: int | None = None) -> list[CertificatePublic]:
     if lot_id is not None:
@@ -173,7 +170,7 @@ def list_certificates(who: CurrentUser, session: SessionDep, org_id: int | None 
     return [certificates.public(c) for c in session.exec(stmt).all()]
 
 
-@router.post("/certificates", response_model=CertificatePublic, status_code=201, tags=_tags)
+@router.post("/certificates", response_model=CertificatePublic, status_code=201)
 async def create_certificate(
         who: CurrentUser, session: SessionDep, settings: SettingsDep,
         organisation_id: int = Form(), subject: CertificateSubject = Form(),
@@ -191,7 +188,7 @@ async def create_certificate(
     return certificates.public(cert)
 
 
-@router.get("/certificates/{cert_id}/document", tags=_tags)
+@router.get("/certificates/{cert_id}/document")
 def certificate_document(cert_id: int, who: CurrentUser, session: SessionDep,
                          settings: SettingsDep) -> FileResponse:
     cert = session.get(Certificate, cert_id)

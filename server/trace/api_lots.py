@@ -19,7 +19,7 @@ from server.trace.access import RECORDERS, WRITERS, load_lot, pick_org, visible_
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["traceability"])
+router = APIRouter()
 
 _DISPOSITIONS = set(epcis.schema()["definitions"]["disposition"]["anyOf"][1]["enum"])
 
