@@ -14,6 +14,7 @@ import csv
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -49,11 +50,41 @@ def _registry(n: int, farm: int | None) -> list[tuple[str, int, str, str, int, f
             if farm is not None:
                 q = q.where(Zone.farm_id == farm)
             rows = s.exec(q.order_by(Device.id)).all()  # type: ignore[arg-type]
-            out = [(d.uid, z.id, d.role.value, z.crop, z.farm_id, z.area_m2)
+            out = [(d.uid, int(z.id or 0), d.role.value, z.crop, z.farm_id, z.area_m2)
                    for d, z in rows if d.status.value != "revoked"]
     finally:
         engine.dispose()
     return out[:n]
+
+
+def _fleet_devices(devices: int, farm: int | None, synthetic: bool, seed: int,
+                   credentials: Path | None) -> list[Any]:
+    """The registry's devices (with their passwords), or made-up ones when there are none."""
+    from simulators.fleet import specs, synthetic_devices
+
+    rows = [] if synthetic else _registry(devices, farm)
+    if rows:
+        if len(rows) < devices:
+            typer.echo(f"note: the registry has {len(rows)} devices; simulating those")
+        return list(specs(rows, _credentials(credentials)))
+    if not synthetic:
+        typer.echo("note: no registered devices; simulating unregistered ones")
+    return list(synthetic_devices(devices, seed=seed))
+
+
+async def _run_fleet(fleet: Any, url: str, speed: float, duration: float) -> None:
+    await fleet.start()
+    typer.echo(f"simulating {len(fleet.nodes)} nodes at {speed:g}x against {url} (Ctrl-C stops)")
+    try:
+        if duration:
+            await fleet.run_for(duration)
+        else:
+            while True:
+                await asyncio.sleep(60)
+                log.info("fleet: %s", fleet.stats.as_dict())
+    finally:
+        await fleet.stop()
+        typer.echo(f"done: {fleet.stats.as_dict()}")
 
 
 def register(app: typer.Typer) -> None:
@@ -78,7 +109,7 @@ def register(app: typer.Typer) -> None:
         """Run N virtual nodes (real firmware logic, simulated soil) against the MQTT broker."""
         from server.settings import load_settings
         from simulators.faults import FaultError, load_faults
-        from simulators.fleet import Fleet, specs, synthetic_devices
+        from simulators.fleet import Fleet
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         url = mqtt_url or load_settings().mqtt_url
@@ -90,33 +121,9 @@ def register(app: typer.Typer) -> None:
         except (FaultError, OSError) as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
-        rows = [] if synthetic else _registry(devices, farm)
-        if rows:
-            fleet_devices = specs(rows, _credentials(credentials))
-            if len(rows) < devices:
-                typer.echo(f"note: the registry has {len(rows)} devices; simulating those")
-        else:
-            if not synthetic:
-                typer.echo("note: no registered devices; simulating unregistered ones")
-            fleet_devices = synthetic_devices(devices, seed=seed)
+        fleet_devices = _fleet_devices(devices, farm, synthetic, seed, credentials)
         fleet = Fleet(fleet_devices, url, speed=speed, seed=seed, faults=schedule)
-
-        async def run() -> None:
-            await fleet.start()
-            typer.echo(f"simulating {len(fleet.nodes)} nodes at {speed:g}x against {url} "
-                       "(Ctrl-C stops)")
-            try:
-                if duration:
-                    await fleet.run_for(duration)
-                else:
-                    while True:
-                        await asyncio.sleep(60)
-                        log.info("fleet: %s", fleet.stats.as_dict())
-            finally:
-                await fleet.stop()
-                typer.echo(f"done: {fleet.stats.as_dict()}")
-
         try:
-            asyncio.run(run())
+            asyncio.run(_run_fleet(fleet, url, speed, duration))
         except KeyboardInterrupt:
             pass

@@ -28,93 +28,34 @@ import logging
 import struct
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
+
+from simulators.mqtt_packets import (
+    CONNACK,
+    CONNACK_CODES,
+    DISCONNECT,
+    PINGREQ,
+    PINGRESP,
+    PUBACK,
+    PUBCOMP,
+    PUBLISH,
+    PUBREC,
+    PUBREL,
+    SUBACK,
+    SUBSCRIBE,
+    UNSUBACK,
+    MqttError,
+    Will,
+    connect_packet,
+    encode_length,
+    mqtt_str,
+    packet,
+    parse_url,
+    publish_packet,
+)
 
 __all__ = ["MqttClient", "MqttError", "Will", "parse_url", "encode_length"]
 
 log = logging.getLogger(__name__)
-
-CONNECT, CONNACK, PUBLISH, PUBACK = 1, 2, 3, 4
-PUBREC, PUBREL, PUBCOMP = 5, 6, 7
-SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK = 8, 9, 10, 11
-PINGREQ, PINGRESP, DISCONNECT = 12, 13, 14
-
-_CONNACK_CODES = {1: "unacceptable protocol version", 2: "identifier rejected",
-                  3: "server unavailable", 4: "bad user name or password", 5: "not authorised"}
-
-
-class MqttError(OSError):
-    """The session failed: refused, timed out or the connection was lost."""
-
-
-@dataclass(frozen=True, slots=True)
-class Will:
-    topic: str
-    payload: bytes
-    qos: int = 1
-    retain: bool = True
-
-
-def parse_url(url: str) -> tuple[str, int, str | None, str | None]:
-    """``mqtt://[user[:password]@]host[:port]`` -> (host, port, user, password)."""
-    u = urlsplit(url if "://" in url else "mqtt://" + url)
-    if u.scheme not in ("mqtt", "tcp", ""):
-        raise ValueError(f"unsupported MQTT URL scheme {u.scheme!r} (mqtt:// only)")
-    user = unquote(u.username) if u.username else None
-    password = unquote(u.password) if u.password else None
-    return u.hostname or "127.0.0.1", u.port or 1883, user, password
-
-
-def encode_length(n: int) -> bytes:
-    """Remaining Length (spec 2.2.3): 7 bits per byte, high bit = more bytes follow."""
-    if n < 0 or n > 268_435_455:
-        raise ValueError("remaining length out of range")
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
-def _str(s: str | bytes) -> bytes:
-    b = s.encode() if isinstance(s, str) else s
-    if len(b) > 65535:
-        raise ValueError("string longer than 65535 bytes")
-    return struct.pack("!H", len(b)) + b
-
-
-def _packet(first: int, body: bytes) -> bytes:
-    return bytes((first,)) + encode_length(len(body)) + body
-
-
-def connect_packet(client_id: str, keepalive: int, clean: bool, user: str | None,
-                   password: str | None, will: Will | None) -> bytes:
-    flags = 0x02 if clean else 0
-    payload = _str(client_id)
-    if will is not None:
-        flags |= 0x04 | (will.qos << 3) | (0x20 if will.retain else 0)
-        payload += _str(will.topic) + _str(will.payload)
-    if user is not None:
-        flags |= 0x80
-        payload += _str(user)
-        if password is not None:
-            flags |= 0x40
-            payload += _str(password)
-    head = _str("MQTT") + bytes((4, flags)) + struct.pack("!H", keepalive)
-    return _packet(CONNECT << 4, head + payload)
-
-
-def publish_packet(topic: str, payload: bytes, qos: int, retain: bool, pid: int,
-                   dup: bool = False) -> bytes:
-    first = (PUBLISH << 4) | (qos << 1) | (1 if retain else 0) | (0x08 if dup else 0)
-    body = _str(topic) + (struct.pack("!H", pid) if qos else b"") + payload
-    return _packet(first, body)
-
 
 class _Proto(asyncio.Protocol):
     """Byte stream -> packets for one client; holds no state beyond the read buffer."""
@@ -244,9 +185,9 @@ class MqttClient:
                 off += 2
             self.inbox.append((topic, body[off:]))
             if qos == 1:
-                self._send(_packet(PUBACK << 4, struct.pack("!H", pid)))
+                self._send(packet(PUBACK << 4, struct.pack("!H", pid)))
             elif qos == 2:  # never requested (we subscribe with QoS <= 1); answer anyway
-                self._send(_packet(PUBREC << 4, struct.pack("!H", pid)))
+                self._send(packet(PUBREC << 4, struct.pack("!H", pid)))
             if self.on_message is not None:
                 self.on_message(topic, body[off:])
         elif kind in (PUBACK, SUBACK, UNSUBACK):
@@ -267,7 +208,7 @@ class MqttClient:
                 if not p.done():
                     p.set_result(None)
         elif kind == PUBREL:
-            self._send(_packet(PUBCOMP << 4, body[:2]))
+            self._send(packet(PUBCOMP << 4, body[:2]))
         else:
             self._protocol_error(f"unexpected packet type {kind}")
 
@@ -336,7 +277,7 @@ class MqttClient:
             self._connack = None
         if code:
             self.abort()
-            raise MqttError(f"connection refused: {_CONNACK_CODES.get(int(code), code)}")  # type: ignore[call-overload]
+            raise MqttError(f"connection refused: {CONNACK_CODES.get(int(code), code)}")  # type: ignore[call-overload]
         self._connected = True
         self._keepalive = keepalive
         if clean_session:
@@ -379,8 +320,8 @@ class MqttClient:
         pid = self._next_pid()
         fut: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._waiters[pid] = fut
-        body = struct.pack("!H", pid) + _str(topic) + bytes((qos,))
-        self._send(_packet((SUBSCRIBE << 4) | 0x02, body))
+        body = struct.pack("!H", pid) + mqtt_str(topic) + bytes((qos,))
+        self._send(packet((SUBSCRIBE << 4) | 0x02, body))
         granted = int(await self._wait(fut, "SUBACK"))  # type: ignore[call-overload]
         if granted == 0x80:
             raise MqttError(f"subscription to {topic} refused")
