@@ -27,9 +27,9 @@ import qrcode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from qr.export import write_csv  # noqa: E402
 from qr.render import FIXED_MASK, qr_matrix  # noqa: E402
 from qr.serial import Keyring  # noqa: E402
-from qr.export import write_csv  # noqa: E402
 from qr.sheet import write_pdf  # noqa: E402
 from qr.stamps import mint_stamps  # noqa: E402
 

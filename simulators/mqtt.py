@@ -262,7 +262,7 @@ class MqttClient:
         try:
             await asyncio.wait_for(loop.create_connection(lambda: proto, self.host, self.port),
                                    self.timeout)
-        except (OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, OSError) as exc:
             self._proto = None
             raise MqttError(f"cannot reach {self.host}:{self.port}: {exc}") from None
         self._connack = loop.create_future()

@@ -25,9 +25,22 @@ from firmware.app import config as fw_config
 from firmware.app import store as fw_store
 from firmware.app.sensor_node import SensorNode
 from firmware.app.valve_node import ValveNode
-from simulators.hal import (NetModel, SimBattery, SimClock, SimFlow, SimNet, SimPower, SimProbe,
-                            SimRtc, SimThermometer, SimTime, SimTransport, SimValve, Stats,
-                            run_sync)
+from simulators.hal import (
+    NetModel,
+    SimBattery,
+    SimClock,
+    SimFlow,
+    SimNet,
+    SimPower,
+    SimProbe,
+    SimRtc,
+    SimThermometer,
+    SimTime,
+    SimTransport,
+    SimValve,
+    Stats,
+    run_sync,
+)
 from simulators.mqtt import MqttClient
 from simulators.soil import ProbeModel, SoilZone, Weather
 

@@ -131,7 +131,7 @@ async def open_loop(base_url: str, paths: list[str], rate: float, seconds: float
                     conn = _Conn(reader, writer)
                 remaining = max(0.001, due + timeout_s - time.perf_counter())
                 status, reusable = await asyncio.wait_for(conn.request(raw), remaining)
-            except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError) as exc:
+            except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
                 if conn is not None:
                     conn.close()
                 conn = None

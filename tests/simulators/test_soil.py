@@ -107,7 +107,7 @@ def test_readings_through_firmware_calibration_within_stated_accuracy() -> None:
     rng = random.Random(5)
     worst_m = worst_vwc = 0.0
     z = _zone("carrot")
-    for i in range(300):
+    for _i in range(300):
         model = ProbeModel(rng.randint(49500, 54500), rng.randint(19500, 23000))
         cfg = _cfg(model, rng)
         theta = rng.uniform(z.soil.theta_wp, z.soil.theta_sat - 0.02)
