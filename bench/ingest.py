@@ -6,7 +6,8 @@ Starts its own throw-away Mosquitto and PostgreSQL (as the tests do) unless
 ``NONGSO_MQTT_URL`` / ``NONGSO_DATABASE_URL`` point elsewhere. Phases:
 
 1. a bare paho-mqtt subscriber (MQTT 5, QoS 1) receives the traffic: its rate is the yardstick;
-2. K ingest workers (one process each, shared subscription) take the same amount of traffic:
+2. K ingest workers (one process each, splitting the devices: each receives the whole stream
+   on a persistent plain subscription and keeps its share) take the same amount of traffic:
    committed messages per second, publish-to-commit latency p50/p99 (a sample), peak RSS;
 3. PostgreSQL is stopped while publishing goes on: the workers must not grow (the broker
    holds the backlog); PostgreSQL comes back and everything is committed.
@@ -124,7 +125,7 @@ def _bare(host: str, port: int, expect: int, out: Any) -> None:
     out.put((len(times), times[0] if times else 0.0, times[-1] if times else 0.0))
 
 
-def _worker(db_url: str, mqtt_url: str, idx: int, out: Any, stop: Any) -> None:
+def _worker(db_url: str, mqtt_url: str, idx: int, k: int, out: Any, stop: Any) -> None:
     import logging
     import threading
 
@@ -134,12 +135,13 @@ def _worker(db_url: str, mqtt_url: str, idx: int, out: Any, stop: Any) -> None:
     logging.basicConfig(level=logging.WARNING)
 
     def on_commit(msgs: list[Any], now: float) -> None:
-        sample = [(m[3].split("/")[2], int(m[4].split(b'"seq":', 1)[1].split(b",", 1)[0]))
+        sample = [(m.topic.split("/")[2], int(m.payload.split(b'"seq":', 1)[1].split(b",", 1)[0]))
                   for m in msgs[::25]]
         out.put(("commit", idx, now, len(msgs), sample))
 
     w = IngestWorker(make_engine(db_url, pool_size=2), IngestConfig(
-        mqtt_url=mqtt_url, client_id=f"bench-ingest-{idx}"), on_commit=on_commit)
+        mqtt_url=mqtt_url, client_id=f"bench-ingest-{idx}", workers=k, index=idx + 1),
+        on_commit=on_commit)
     ev = threading.Event()
     threading.Thread(target=lambda: (stop.wait(), ev.set()), daemon=True).start()
 
@@ -161,6 +163,8 @@ def _rss_kb(pid: int) -> int:
 
 
 def main() -> None:  # noqa: C901 - a script
+    """The benchmark's phases (see the module doc). Long because it is a script: the
+    phases share the services and counters and read best top to bottom."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--messages", type=int, default=100_000)
     ap.add_argument("--devices", type=int, default=200)
@@ -216,7 +220,8 @@ def main() -> None:  # noqa: C901 - a script
         print(f"bare paho subscriber: {got} messages, {bare_rate:,.0f} msg/s")
         # -- 2: ingest workers -----------------------------------------------------------
         out, stop = ctx.Queue(), ctx.Event()
-        workers = [ctx.Process(target=_worker, args=(db_url, mqtt_url, i, out, stop))
+        workers = [ctx.Process(target=_worker, args=(db_url, mqtt_url, i, args.workers, out,
+                                                     stop))
                    for i in range(args.workers)]
         for w in workers:
             w.start()

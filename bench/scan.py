@@ -95,6 +95,42 @@ def fixed_rate(base: str, paths_file: Path, rate: float, seconds: int) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
+def start_server(url: str, tmp: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+    """``nongso serve`` in its own process on this database (returns once it listens)."""
+    base = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NONGSO_")}
+    env.update(NONGSO_DATABASE_URL=url, NONGSO_VAR_DIR=str(tmp / "var"),
+               NONGSO_PUBLIC_BASE_URL=base)
+    server = subprocess.Popen([sys.executable, "-m", "server", "serve", "--port", str(port),
+                               "--workers", str(workers)], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=open(tmp / "server.log", "wb"))
+    wait_port(port, 30)
+    return server
+
+
+def closed_loop(base: str, paths_file: Path, seconds: int,
+                conns: int) -> tuple[float, float, str]:
+    """(trivial rps, page rps, one page run's wrk output), side by side, twice each and
+    interleaved (a busy neighbour on a shared machine then hits both); each figure is the
+    mean of its two runs."""
+    wrk(base, paths_file, 2, conns)  # warm-up
+    half = max(1, seconds // 2)
+    runs: dict[str, list[float]] = {"trivial": [], "page": []}
+    out = ""
+    for _ in range(2):
+        runs["trivial"].append(wrk(base + "/healthz", None, half, conns)[0])
+        rps_i, out_i = wrk(base, paths_file, half, conns)
+        runs["page"].append(rps_i)
+        out = out or out_i
+    trivial_rps = statistics.fmean(runs["trivial"])
+    rps = statistics.fmean(runs["page"])
+    print(f"trivial /healthz, closed loop: {trivial_rps:.0f} req/s "
+          f"(runs: {', '.join(f'{r:.0f}' for r in runs['trivial'])})", flush=True)
+    print(f"consumer page, closed loop: {rps:.0f} req/s "
+          f"(runs: {', '.join(f'{r:.0f}' for r in runs['page'])})", flush=True)
+    return trivial_rps, rps, out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--stamps", type=int, default=100_000)
@@ -116,31 +152,9 @@ def main() -> None:
         paths = [u[len(base):] for u in random.sample(uris, min(20_000, len(uris)))]
         paths_file = tmp / "paths.txt"
         paths_file.write_text("\n".join(paths) + "\n")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("NONGSO_")}
-        env.update(NONGSO_DATABASE_URL=url, NONGSO_VAR_DIR=str(tmp / "var"),
-                   NONGSO_PUBLIC_BASE_URL=base)
-        server = subprocess.Popen([sys.executable, "-m", "server", "serve", "--port", str(port),
-                                   "--workers", str(args.workers)], env=env, cwd=ROOT,
-                                  stdout=subprocess.DEVNULL, stderr=open(tmp / "server.log", "wb"))
-        wait_port(port, 30)
-        wrk(base, paths_file, 2, args.conns)  # warm-up
-        # Side by side, twice each and interleaved (a busy neighbour on a shared machine
-        # then hits both); each figure is the mean of its two runs.
-        half = max(1, args.seconds // 2)
-        runs: dict[str, list[float]] = {"trivial": [], "page": []}
-        out = ""
-        for _ in range(2):
-            runs["trivial"].append(wrk(base + "/healthz", None, half, args.conns)[0])
-            rps_i, out_i = wrk(base, paths_file, half, args.conns)
-            runs["page"].append(rps_i)
-            out = out or out_i
-        trivial_rps = statistics.fmean(runs["trivial"])
-        rps = statistics.fmean(runs["page"])
+        server = start_server(url, tmp, port, args.workers)
+        trivial_rps, rps, out = closed_loop(base, paths_file, args.seconds, args.conns)
         p99_wrk = re.search(r"99%\s+([\d.]+)(\w+)", out)
-        print(f"trivial /healthz, closed loop: {trivial_rps:.0f} req/s "
-              f"(runs: {', '.join(f'{r:.0f}' for r in runs['trivial'])})", flush=True)
-        print(f"consumer page, closed loop: {rps:.0f} req/s "
-              f"(runs: {', '.join(f'{r:.0f}' for r in runs['page'])})", flush=True)
         # First a rate the server sustains, then the target rate (which may overload it).
         sustain = max(10.0, round(rps * 0.6, -1))
         low = fixed_rate(base, paths_file, sustain, args.seconds)

@@ -25,7 +25,8 @@ def main() -> None:
     from hal.sensors import Battery, Probe, Thermometer
 
     m = d["mqtt"]
-    transport = UmqttTransport(d["id"], m["host"], m.get("port", 8883), m["user"], m["password"], m.get("tls", True), m.get("ca"))
+    transport = UmqttTransport(d["id"], m["host"], m.get("port", 8883), m["user"], m["password"],
+                               m.get("tls", True), m.get("ca"))
     net = Wifi(d["wifi"][0], d["wifi"][1])
     rtcmem = RtcMemory()
     woke = machine.reset_cause() == machine.DEEPSLEEP_RESET

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ocop.criteria import CRITERIA_SETS, criteria_set_for, get_criteria_set
 from ocop.errors import OcopError
-from ocop.groups import ProductGroup, SubjectType, Subgroup
+from ocop.groups import ProductGroup, Subgroup, SubjectType
 from ocop.model import CriteriaSet, Criterion, Option, Part, Section
 from ocop.scoring import (
     Answer,

@@ -2,7 +2,8 @@
 
 Modules, imported one by one so a caller pays only for what it uses:
 
-* :mod:`qr.gs1` — GTIN/GLN check digits, GS1 Digital Link URIs, AI-82 values;
+* :mod:`qr.gs1` — GTIN/GLN check digits, GS1 Digital Link URIs (parsed into a frozen
+  :class:`~qr.gs1.DigitalLink`), AI-82 values;
 * :mod:`qr.serial` — signed stamp serials (HMAC, key rotation) and short codes;
 * :mod:`qr.stamps` — a stamp: URI, serial and printed code;
 * :mod:`qr.render` — QR matrices with a fixed mask, SVG and PNG per stamp;

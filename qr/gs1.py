@@ -7,8 +7,10 @@
   for lots (AI 10) and serials (AI 21), at most 20 characters each.
 * GS1 Digital Link URIs ``https://<domain>[/<prefix>]/01/<GTIN-14>[/10/<lot>][/21/<serial>]``:
   building (values percent-encoded: everything outside the URI unreserved
-  set ``A-Za-z0-9-._~``) and strict parsing (a malformed URI raises
-  :class:`~qr.errors.DigitalLinkError`, never anything else).
+  set ``A-Za-z0-9-._~``, and the dots of a value that is exactly ``.`` or ``..``,
+  which browsers would otherwise resolve as a dot segment) and strict parsing into a
+  :class:`DigitalLink` (a malformed URI raises :class:`~qr.errors.DigitalLinkError`,
+  never anything else).
 
 Pure Python, no I/O.
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import re
 import string
+from dataclasses import dataclass
 
 from qr.errors import CharsetError, CheckDigitError, DigitalLinkError
 
@@ -33,6 +36,7 @@ __all__ = [
     "ai82_is_valid",
     "validate_ai82",
     "percent_encode",
+    "DigitalLink",
     "digital_link",
     "parse_digital_link",
 ]
@@ -174,12 +178,28 @@ def percent_encode(value: str) -> str:
     Everything outside the URI unreserved set is encoded:
     ``percent_encode("LOT/1%") == "LOT%2F1%25"``.
 
+    A value that is exactly ``.`` or ``..`` has its dots encoded too (``%2E``): as a
+    path segment it would be a dot segment, which browsers remove before sending
+    (GS1 Digital Link 1.2, RFC 3986 §5.2.4): ``percent_encode("..") == "%2E%2E"``.
+
     :raises CharsetError: if ``value`` has a character outside AI-82.
     """
+    if value in (".", ".."):
+        return "%2E" * len(value)
     try:
         return "".join([_ENCODE[c] for c in value])
     except KeyError as exc:
         raise CharsetError(f"{exc.args[0]!r} is outside GS1 AI encodable set 82") from None
+
+
+@dataclass(frozen=True, slots=True)
+class DigitalLink:
+    """What a GS1 Digital Link URI names: a GTIN-14, and a lot and serial if present
+    (percent-decoded)."""
+
+    gtin: str
+    lot: str | None = None
+    serial: str | None = None
 
 
 # --------------------------------------------------------------------------
@@ -210,14 +230,17 @@ def digital_link(
     return "".join(parts)
 
 
-def parse_digital_link(uri: str) -> dict[str, str | None]:
+def parse_digital_link(uri: str) -> DigitalLink:
     """Parse a GS1 Digital Link URI for a GTIN with optional lot and serial.
 
     Accepts an absolute ``http``/``https`` URI or just its path (starting
     with ``/``, as a web server sees it); any path prefix before ``/01/`` is
-    allowed; a query string and fragment are ignored. Returns
-    ``{"gtin": <GTIN-14>, "lot": str | None, "serial": str | None}`` with the
-    values percent-decoded. GTIN-8/12/13 in the URI are normalised to 14 digits.
+    allowed; a query string and fragment are ignored. Returns a
+    :class:`DigitalLink` with the values percent-decoded (``%2E%2E`` is the lot
+    ``..``). GTIN-8/12/13 in the URI are normalised to 14 digits:
+
+    >>> parse_digital_link("https://nongso.vn/01/8934602001078/10/%2E%2E/21/X1")
+    DigitalLink(gtin='08934602001078', lot='..', serial='X1')
 
     :raises DigitalLinkError: (a ``ValueError``) for anything malformed,
         including a wrong check digit or a lot/serial outside AI-82.
@@ -252,7 +275,7 @@ def parse_digital_link(uri: str) -> dict[str, str | None]:
     gtin = segments[-1]
     if not gtin_is_valid(gtin):
         raise DigitalLinkError(f"not a valid GTIN: {gtin[:20]!r}")
-    return {"gtin": gtin.rjust(14, "0"), "lot": lot, "serial": serial}
+    return DigitalLink(gtin.rjust(14, "0"), lot, serial)
 
 
 # --------------------------------------------------------------------------

@@ -12,21 +12,23 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 
 from server.api import api_router
+from server.body_limit import BodyLimitMiddleware
 from server.db import make_engine
 from server.deps import authenticate
 from server.errors import install_error_handlers
+from server.farm.pages import router as pages_router
 from server.irrigation import pages as irrigation_pages
-from server.ocop_workflow import pages as ocop_pages
-from server.pages import router as pages_router
-from server.telemetry import pages as telemetry_pages
-from server.trace import pages as trace_pages
 from server.metrics import MetricsMiddleware
 from server.metrics import router as metrics_router
+from server.ocop_workflow import pages as ocop_pages
 from server.security_headers import SecurityHeadersMiddleware, install_input_guards
 from server.settings import Settings, load_settings
 from server.stamps import resolver as stamp_resolver
-from server.stamps.scanpage import ScanFastPath
-from server.throttle import LoginThrottle
+from server.stamps.fastpath import ScanFastPath
+from server.stamps.services import StampServices
+from server.telemetry import pages as telemetry_pages
+from server.throttle import AccountThrottle
+from server.trace import pages as trace_pages
 
 __all__ = ["create_app"]
 
@@ -39,16 +41,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     settings = settings or load_settings()
     own_engine = engine is None
     engine = engine or make_engine(settings.sqlalchemy_url)
+    stamps = StampServices.build(settings, engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
-        scan_log = getattr(app.state, "scan_log", None)
-        if scan_log is not None:  # write the consumer scans still queued
-            scan_log.stop()
-        read_pool = getattr(app.state, "read_pool", None)
-        if read_pool is not None:
-            await read_pool.close()
+        await stamps.close()  # write the consumer scans still queued, close the scan pool
         if own_engine:
             engine.dispose()
 
@@ -62,7 +60,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.login_throttle = LoginThrottle()
+    app.state.stamps = stamps
+    app.state.login_throttle = AccountThrottle()
     install_error_handlers(app)
     install_input_guards(app)
 
@@ -80,6 +79,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(metrics_router)
     # Browser scans of genuine stamps skip the router (still inside headers and metrics).
     app.add_middleware(ScanFastPath)
+    # Bodies are counted as they stream in: 413 past the route's limit (server/body_limit.py).
+    app.add_middleware(BodyLimitMiddleware, settings=settings)
     app.add_middleware(SecurityHeadersMiddleware, hsts_always=settings.cookie_secure)
     app.add_middleware(MetricsMiddleware)
     return app

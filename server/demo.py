@@ -10,6 +10,7 @@ import signal
 import socket
 import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -20,7 +21,7 @@ from server.broker import EmbeddedBroker
 from server.db import make_engine
 from server.migrate import upgrade
 from server.seed import DemoUser, seed_demo
-from server.settings import load_settings
+from server.settings import Settings, load_settings
 
 __all__ = ["run_demo"]
 
@@ -91,11 +92,47 @@ def _demo_devices(engine: Engine) -> list[tuple[str, int, str, str, int, float]]
 FleetStarter = Callable[..., Any]
 
 
-async def _serve(host: str, port: int, devices: int, start_fleet: FleetStarter | None) -> int:
+def _private_files(var_dir: Path, db_path: str) -> None:
+    """The demo's database, secrets and uploads are for this user only: ``var/`` 0700,
+    files 0600 (umask 077 for everything the demo creates; existing ones tightened)."""
+    os.umask(0o077)
+    var_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    var_dir.chmod(0o700)
+    for path in (Path(db_path), Path(db_path + "-wal"), Path(db_path + "-shm")):
+        if db_path and path.is_file():
+            path.chmod(0o600)
+
+
+def _demo_settings(host: str, port: int) -> Settings:
+    """The demo's settings; everything it writes from here on is private to this user."""
+    os.umask(0o077)  # before anything is written (the secrets in var/, the database)
     overrides: dict[str, object] = {}
-    if not os.environ.get("NONGSO_PUBLIC_BASE_URL"):
+    if "public_base_url" not in Settings().model_fields_set:  # not set in the environment
         overrides["public_base_url"] = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}"
     settings = load_settings(**overrides)
+    _private_files(settings.var_dir,
+                   settings.sqlalchemy_url.split("///", 1)[-1] if settings.is_sqlite else "")
+    return settings
+
+
+async def _fleet(engine: Engine, mqtt_url: str, embedded: bool,
+                 start_fleet: FleetStarter | None) -> tuple[Any, str]:
+    """Start the simulated fleet if there is one to start; (its handle, a note for the banner)."""
+    rows = _demo_devices(engine)
+    if rows and embedded and start_fleet is not None:
+        # The simulated fleet runs the real firmware logic (simulators/) against the
+        # embedded broker; anonymous there. Against a real broker it needs the devices'
+        # passwords: run `nongso simulate --credentials FILE` instead.
+        fleet = await asyncio.to_thread(start_fleet, rows, mqtt_url, spread_s=20,
+                                        interval_s=300, upload_every=1, seed=1)
+        return fleet, f"{len(rows)} simulated nodes (real firmware logic), first data within ~30 s"
+    if rows:
+        return None, "not started (external broker: use `nongso simulate --credentials`)"
+    return None, "none (--devices 0)"
+
+
+async def _serve(host: str, port: int, devices: int, start_fleet: FleetStarter | None) -> int:
+    settings = _demo_settings(host, port)
     if not _port_free(host, port):
         sys.stderr.write(f"nongso demo: port {port} is already in use; try --port {port + 1}\n")
         return 2
@@ -127,18 +164,7 @@ async def _serve(host: str, port: int, devices: int, start_fleet: FleetStarter |
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
     task = asyncio.create_task(server.serve())
-    fleet = None
-    fleet_note = "none (--devices 0)"
-    rows = _demo_devices(engine)
-    if rows and broker is not None and start_fleet is not None:
-        # The simulated fleet runs the real firmware logic (simulators/) against the
-        # embedded broker; anonymous there. Against a real broker it needs the devices'
-        # passwords: run `nongso simulate --credentials FILE` instead.
-        fleet = await asyncio.to_thread(start_fleet, rows, mqtt_url, spread_s=20,
-                                        interval_s=300, upload_every=1, seed=1)
-        fleet_note = f"{len(rows)} simulated nodes (real firmware logic), first data within ~30 s"
-    elif rows:
-        fleet_note = "not started (external broker: use `nongso simulate --credentials`)"
+    fleet, fleet_note = await _fleet(engine, mqtt_url, broker is not None, start_fleet)
     try:
         while not server.started:
             if task.done():

@@ -10,15 +10,17 @@ from __future__ import annotations
 import html
 import logging
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 __all__ = [
-    "DomainError", "NotFound", "Forbidden", "Unauthorized", "Conflict", "Invalid",
-    "install_error_handlers", "wants_html",
+    "DomainError", "NotFound", "Forbidden", "Unauthorized", "Conflict", "Invalid", "GtinNotOwned",
+    "install_error_handlers", "wants_html", "StampError", "MalformedStampUri",
+    "NotAStampUri", "StampNotGenuine", "StampNotIssued", "NoSuchLink", "ScanRateLimited",
 ]
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,72 @@ class Conflict(DomainError):
     title_vi = "Xung đột dữ liệu"
 
 
+class GtinNotOwned(Conflict):
+    """A GTIN under another organisation's GS1 company prefix, or already used by another
+    organisation (:func:`server.models.gs1.gtin_refusal`)."""
+
+    code = "gtin_not_owned"
+    title_vi = "Mã GTIN không thuộc tổ chức này"
+
+
+class StampError(DomainError):
+    """A consumer scan or resolver lookup that found no genuine stamp (or link). Answered
+    with the resolver's CORS headers; a browser gets the consumer's error page
+    (``stamp_error.html``: a counterfeit warning for ``not_genuine``/``not_issued``)."""
+
+    status_code = 404
+    code = "not_found"
+    title_vi = "Không tìm thấy"
+    headers: dict[str, str] = {
+        "Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+        "Access-Control-Allow-Headers": "Accept, Accept-Language, Content-Type",
+        "Access-Control-Expose-Headers": "Link, Location", "Vary": "Accept, Accept-Language"}
+
+
+class MalformedStampUri(StampError):
+    status_code = 400
+    code = "malformed"
+    title_vi = "Mã không hợp lệ"
+
+
+class NotAStampUri(StampError):
+    """A well-formed GS1 Digital Link without lot and serial: no stamp of ours."""
+
+
+class StampNotGenuine(StampError):
+    code = "not_genuine"
+    title_vi = "Tem không chính hãng"
+
+
+class StampNotIssued(StampNotGenuine):
+    code = "not_issued"
+
+
+class NoSuchLink(StampError):
+    code = "no_link"
+    title_vi = "Không có liên kết"
+
+
+class ScanRateLimited(StampError):
+    status_code = 429
+    code = "rate_limited"
+    title_vi = "Quá nhiều lượt kiểm tra"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+def _stamp_page(request: Request, exc: StampError) -> Response:
+    from server.templating import templates  # the consumer's page look; imported on first use
+
+    lang = "en" if request.query_params.get("lang") == "en" else "vi"
+    return templates.TemplateResponse(
+        request, "stamp_error.html", {"title": exc.title_vi, "detail": exc.detail,
+                                      "kind": exc.code, "lang": lang},
+        status_code=exc.status_code)
+
+
 _TITLES = {400: "Yêu cầu không hợp lệ", 401: "Cần đăng nhập", 403: "Không có quyền truy cập",
            404: "Không tìm thấy", 405: "Phương thức không được hỗ trợ", 409: "Xung đột dữ liệu",
            413: "Dữ liệu quá lớn", 422: "Dữ liệu không hợp lệ", 429: "Quá nhiều yêu cầu",
@@ -92,9 +160,17 @@ def _page(status: int, detail: str, request: Request) -> HTMLResponse:
     return HTMLResponse(body, status_code=status)
 
 
+def _to_login(request: Request) -> RedirectResponse:
+    """A browser opening a page without a (valid) session: the login form, then back here."""
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse("/login?next=" + quote(here, safe="/"), status_code=303)
+
+
 def _respond(request: Request, status: int, detail: str, code: str,
              extra: dict[str, Any] | None = None,
              headers: dict[str, str] | None = None) -> Response:
+    if status == 401 and request.method in ("GET", "HEAD") and wants_html(request):
+        return _to_login(request)
     if wants_html(request):
         resp: Response = _page(status, detail, request)
     else:
@@ -117,6 +193,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _domain(request: Request, exc: DomainError) -> Response:
         retry = getattr(exc, "retry_after", None)
         headers = {"Retry-After": str(retry)} if retry else None
+        if isinstance(exc, StampError):
+            resp = (_stamp_page(request, exc) if wants_html(request)
+                    else JSONResponse({"detail": exc.detail, "code": exc.code},
+                                      status_code=exc.status_code))
+            resp.headers.update({**exc.headers, **(headers or {})})
+            return resp
         return _respond(request, exc.status_code, exc.detail, exc.code, headers=headers)
 
     @app.exception_handler(RequestValidationError)

@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import bisect
 import hmac
-import os
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -129,16 +128,25 @@ class Registry:
 
 
 REGISTRY = Registry()
-HTTP_REQUESTS = REGISTRY.add(Counter("nongso_http_requests_total", "HTTP requests by method and status."))
+HTTP_REQUESTS = REGISTRY.add(Counter("nongso_http_requests_total",
+                                     "HTTP requests by method and status."))
 HTTP_SECONDS = REGISTRY.add(Histogram("nongso_http_request_seconds", "HTTP request duration."))
-SCANS = REGISTRY.add(Counter("nongso_stamp_scans_total", "Consumer stamp scans resolved (GS1 resolver)."))
-INGEST_MESSAGES = REGISTRY.add(Counter("nongso_ingest_messages_total", "MQTT messages committed and acknowledged."))
+SCANS = REGISTRY.add(Counter("nongso_stamp_scans_total",
+                             "Consumer stamp scans resolved (GS1 resolver)."))
+INGEST_MESSAGES = REGISTRY.add(Counter("nongso_ingest_messages_total",
+                                       "MQTT messages committed and acknowledged."))
 INGEST_READINGS = REGISTRY.add(Counter("nongso_ingest_readings_total", "Readings stored."))
-INGEST_DUPLICATES = REGISTRY.add(Counter("nongso_ingest_duplicates_total", "Readings refused as already stored."))
-INGEST_DEAD_LETTERS = REGISTRY.add(Counter("nongso_ingest_dead_letters_total", "Messages set aside as undecodable or unknown, by reason."))
-INGEST_DB_ERRORS = REGISTRY.add(Counter("nongso_ingest_db_errors_total", "Batches that failed to commit (retried)."))
-INGEST_COMMIT_SECONDS = REGISTRY.add(Histogram("nongso_ingest_batch_commit_seconds", "Time to commit one batch."))
-INGEST_INBOX = REGISTRY.add(Gauge("nongso_ingest_inbox_messages", "Messages received from the broker, not yet committed (lag)."))
+INGEST_DUPLICATES = REGISTRY.add(Counter("nongso_ingest_duplicates_total",
+                                         "Readings refused as already stored."))
+INGEST_DEAD_LETTERS = REGISTRY.add(Counter(
+    "nongso_ingest_dead_letters_total",
+    "Messages set aside (undecodable, unknown device, refused by the database), by reason."))
+INGEST_DB_ERRORS = REGISTRY.add(Counter("nongso_ingest_db_errors_total",
+                                        "Batches not committed for a connection error (retried)."))
+INGEST_COMMIT_SECONDS = REGISTRY.add(Histogram("nongso_ingest_batch_commit_seconds",
+                                               "Time to commit one batch."))
+INGEST_INBOX = REGISTRY.add(Gauge("nongso_ingest_inbox_messages",
+                                  "Messages received from the broker, not yet committed (lag)."))
 
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
@@ -169,11 +177,10 @@ class MetricsMiddleware:
             HTTP_SECONDS.observe(time.perf_counter() - t0)
 
 
-def metrics_allowed(authorization: str, is_admin: bool) -> bool:
-    """A platform admin, or the bearer token in ``NONGSO_METRICS_TOKEN`` (if one is set)."""
+def metrics_allowed(authorization: str, is_admin: bool, token: str) -> bool:
+    """A platform admin, or the bearer ``token`` (``NONGSO_METRICS_TOKEN``, if one is set)."""
     if is_admin:
         return True
-    token = os.environ.get("NONGSO_METRICS_TOKEN", "")
     sent = authorization[7:].strip() if authorization.lower().startswith("bearer ") else ""
     return bool(token) and bool(sent) and hmac.compare_digest(token.encode(), sent.encode())
 
@@ -181,7 +188,7 @@ def metrics_allowed(authorization: str, is_admin: bool) -> bool:
 def _db_gauges(engine: Any, online_s: int = 1800) -> list[_Metric]:
     import sqlalchemy as sa
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     devices = Gauge("nongso_devices", "Registered devices: online (seen within 30 min), offline, never seen.")
     alerts = Gauge("nongso_alerts_open", "Open (unresolved) alerts by kind.")
     dead = Gauge("nongso_dead_letters", "Dead letters stored.")
@@ -200,7 +207,7 @@ def _db_gauges(engine: Any, online_s: int = 1800) -> list[_Metric]:
             if isinstance(seen, str):
                 seen = datetime.fromisoformat(seen)
             if seen.tzinfo is None:
-                seen = seen.replace(tzinfo=timezone.utc)
+                seen = seen.replace(tzinfo=UTC)
             counts["online" if now - seen <= timedelta(seconds=online_s) else "offline"] += 1
         for k, v in counts.items():
             devices.set(v, state=k)
@@ -250,8 +257,9 @@ def _router() -> Any:
     def metrics(request: Request) -> Response:
         principal = getattr(request.state, "principal", None)
         auth = request.headers.get("authorization", "")
-        if not metrics_allowed(auth, bool(principal and principal.is_admin)):
-            if principal is None and not os.environ.get("NONGSO_METRICS_TOKEN") or not auth:
+        token = request.app.state.settings.metrics_token
+        if not metrics_allowed(auth, bool(principal and principal.is_admin), token):
+            if principal is None and not token or not auth:
                 raise Unauthorized("Metrics need the metrics token or an administrator.")
             raise Forbidden("Metrics need the metrics token or an administrator.")
         return Response(render_with_db(request.app.state.engine), media_type=CONTENT_TYPE)

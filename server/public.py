@@ -69,7 +69,7 @@ _PATTERNS = [(m, _compile(t)) for m, t in PUBLIC_ROUTES]
 def is_public_path(method: str, path: str) -> bool:
     """Whether a concrete request path matches a public route template."""
     m = "GET" if method == "HEAD" else method
-    return any(pm == m and pat.match(path) for pm, pat in _PATTERNS)
+    return any(pm == m and pat.fullmatch(path) for pm, pat in _PATTERNS)
 
 
 def public_templates() -> frozenset[tuple[str, str]]:

@@ -1,8 +1,10 @@
 """Passwords (argon2) and signed session tokens.
 
-A token is ``<user id>.<token version>.<expiry unix s>.<HMAC-SHA256>`` (base64url MAC).
-The same token is the bearer token of the API and the value of the HTTP-only session
-cookie of the pages. Bumping ``User.token_version`` revokes every token of that user.
+A token is ``<user id>.<token version>.<expiry unix s>.<token id>.<HMAC-SHA256>``
+(random base64url token id, base64url MAC). The same token is the bearer token of the API
+and the value of the HTTP-only session cookie of the pages. Bumping ``User.token_version``
+revokes every token of that user (password change, "log out everywhere"); logging out
+revokes one token by its id (the ``revoked_tokens`` deny list, kept until expiry).
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
+import secrets
 import time
 from dataclasses import dataclass
 
@@ -46,6 +50,10 @@ class TokenClaims:
     user_id: int
     version: int
     expires: int
+    jti: str
+
+
+_JTI = re.compile(r"[A-Za-z0-9_-]{16}")
 
 
 def _mac(key: str, msg: str) -> str:
@@ -54,7 +62,7 @@ def _mac(key: str, msg: str) -> str:
 
 
 def issue_token(key: str, user_id: int, version: int, ttl_s: int) -> str:
-    body = f"{user_id}.{version}.{int(time.time()) + ttl_s}"
+    body = f"{user_id}.{version}.{int(time.time()) + ttl_s}.{secrets.token_urlsafe(12)}"
     return f"{body}.{_mac(key, body)}"
 
 
@@ -63,10 +71,10 @@ def read_token(key: str, token: str) -> TokenClaims | None:
     if len(token) > 200:
         return None
     parts = token.split(".")
-    if len(parts) != 4:
+    if len(parts) != 5 or not _JTI.fullmatch(parts[3]):
         return None
-    body = ".".join(parts[:3])
-    if not hmac.compare_digest(_mac(key, body), parts[3]):
+    body = ".".join(parts[:4])
+    if not hmac.compare_digest(_mac(key, body), parts[4]):
         return None
     try:
         uid, ver, exp = (int(p) for p in parts[:3])
@@ -74,4 +82,4 @@ def read_token(key: str, token: str) -> TokenClaims | None:
         return None
     if exp < time.time():
         return None
-    return TokenClaims(uid, ver, exp)
+    return TokenClaims(uid, ver, exp, parts[3])

@@ -6,6 +6,7 @@ Nothing is built at import time: call :func:`load_settings` once at start-up
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import secrets
@@ -47,8 +48,51 @@ class Settings(BaseSettings):
     stamp_keys: str = Field(default="", repr=False)
     #: Lifetime of a login, seconds.
     session_ttl_s: int = 12 * 3600
-    #: Set the Secure flag on cookies (behind HTTPS).
+    #: Set the Secure flag on cookies (behind HTTPS). Also set when ``public_base_url`` is
+    #: https or a trusted proxy says ``X-Forwarded-Proto: https``.
     cookie_secure: bool = False
+    #: Reverse proxies whose ``X-Forwarded-For``/``-Proto`` are believed: comma-separated
+    #: networks, e.g. ``127.0.0.1/32,10.0.0.0/8``. Empty: none (the peer is the client).
+    trusted_proxies: str = ""
+    #: Alert webhooks: at most this many per organisation.
+    webhook_max_per_org: int = Field(default=5, ge=1, le=100)
+    #: Alert webhooks: seconds allowed to connect and for each read of one delivery.
+    webhook_timeout_s: float = Field(default=3.0, gt=0, le=30)
+    #: Alert webhooks: tries per delivery before it is marked failed; the wait between tries
+    #: doubles from ``webhook_backoff_s`` (at most one hour).
+    webhook_max_attempts: int = Field(default=6, ge=1, le=20)
+    webhook_backoff_s: float = Field(default=30.0, gt=0, le=3600)
+    #: Alert webhooks may target loopback/private addresses (tests only; never in production).
+    webhook_allow_private: bool = False
+    #: Bearer token that may read ``/metrics`` (besides a platform admin). Empty: admins only.
+    metrics_token: str = Field(default="", repr=False)
+    #: ``nongso ingest``: serve this worker's metrics at ``127.0.0.1:<port>/metrics``. 0: off.
+    ingest_metrics_port: int = Field(default=0, ge=0, le=65535)
+    #: Request bodies (``server/body_limit.py``): bytes allowed on any route; on the upload
+    #: routes (product photo, certificate, OCOP dossier document, EPCIS capture); and on any
+    #: route for a request without a correctly signed session token (header or cookie).
+    body_limit_bytes: int = Field(default=1024 * 1024, ge=1024)
+    upload_body_limit_bytes: int = Field(default=14 * 1024 * 1024, ge=1024)
+    anonymous_body_limit_bytes: int = Field(default=64 * 1024, ge=1024)
+    #: Product photos decoded at once (each may need ~100 MB); other uploads wait this many
+    #: seconds for a turn, then get 503 with ``Retry-After``.
+    image_decode_slots: int = Field(default=2, ge=1, le=16)
+    image_decode_wait_s: float = Field(default=10.0, ge=0, le=120)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, v: str) -> str:
+        for part in filter(None, (p.strip() for p in v.split(","))):
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(f"NONGSO_TRUSTED_PROXIES: {part!r} is not a network") from None
+        return v
+
+    @property
+    def trusted_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        return [ipaddress.ip_network(p.strip(), strict=False)
+                for p in self.trusted_proxies.split(",") if p.strip()]
 
     @field_validator("public_base_url")
     @classmethod

@@ -1,22 +1,114 @@
-"""Login throttling against password guessing.
+"""Login throttling against password guessing, in the database (shared by every process).
 
-Failures are counted per login name and per client address in a sliding window; past the
-limit, further attempts are refused with 429 and ``Retry-After`` before any password is
-checked. A success clears the login's counter. State is per process (one API process per
-machine in the documented deployment; behind several API replicas each keeps its own,
-which still bounds guessing to limit × replicas per window).
+Failed logins are recorded under three keys, counted in a sliding window:
+
+* the (client address, account) pair — ``per_pair`` failures (5 in 15 min) stop further
+  tries of that account *from that address*; a guesser cannot lock the owner out;
+* the account, from anywhere — ``per_account`` failures (50 in 15 min: the slower, global
+  path against a guesser with many addresses) stop tries from addresses the account has
+  never logged in from; an address with a successful login in the last ``known_days`` keeps
+  its own pair limit only, so the owner at home still gets in during a distributed attack;
+* the client address, over all accounts — ``per_ip`` failures (100: a carrier NAT shares one
+  address among many farmers) stop password spraying from one place.
+
+:class:`MemoryThrottle` is the older per-process counter, kept for hot paths that must not
+touch the database (``LoginThrottle`` is its former name).
+
+Past a limit, attempts are refused with 429 and ``Retry-After`` before any password is
+checked. A success clears the pair's failures and marks the address as known.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import deque
+from datetime import timedelta
 
-__all__ = ["LoginThrottle"]
+from sqlalchemy import delete, func
+from sqlmodel import Session, col, select
+
+from server.models.org import LoginAttempt
+from server.timeutil import as_utc, utcnow
+
+__all__ = ["AccountThrottle", "MemoryThrottle", "LoginThrottle"]
+
+log = logging.getLogger(__name__)
 
 
-class LoginThrottle:
+class AccountThrottle:
+    def __init__(self, per_pair: int = 5, per_account: int = 50, per_ip: int = 100,
+                 window_s: float = 900.0, known_days: int = 30) -> None:
+        self.per_pair = per_pair
+        self.per_account = per_account
+        self.per_ip = per_ip
+        self.window = timedelta(seconds=window_s)
+        self.known = timedelta(days=known_days)
+
+    @staticmethod
+    def _keys(login: str, ip: str) -> tuple[str, str, str, str]:
+        name = login.strip().lower()[:254]
+        ip = ip[:45]
+        return f"p:{ip}|{name}", f"a:{name}", f"i:{ip}", f"k:{ip}|{name}"
+
+    def _wait(self, session: Session, key: str, limit: int) -> int:
+        """Seconds until ``key`` is under ``limit`` failures in the window (0: it is)."""
+        since = utcnow() - self.window
+        count, oldest = session.exec(
+            select(func.count(), func.min(LoginAttempt.at)).where(
+                LoginAttempt.key == key, col(LoginAttempt.ok).is_(False),
+                LoginAttempt.at > since)).one()
+        if count < limit or oldest is None:
+            return 0
+        return max(1, int((as_utc(oldest) - since).total_seconds()) + 1)
+
+    def _is_known(self, session: Session, key: str) -> bool:
+        since = utcnow() - self.known
+        row = session.exec(select(LoginAttempt.id).where(
+            LoginAttempt.key == key, col(LoginAttempt.ok).is_(True),
+            LoginAttempt.at > since).limit(1)).first()
+        return row is not None
+
+    def retry_after(self, session: Session, login: str, ip: str) -> int:
+        """Seconds to wait before another attempt is allowed (0: go ahead)."""
+        pair, account, addr, known = self._keys(login, ip)
+        waits = [self._wait(session, pair, self.per_pair), self._wait(session, addr, self.per_ip)]
+        if not waits[0]:
+            account_wait = self._wait(session, account, self.per_account)
+            if account_wait and not self._is_known(session, known):
+                waits.append(account_wait)
+        return max(waits)
+
+    def failed(self, session: Session, login: str, ip: str) -> None:
+        """Record a failure (in its own transaction: the caller's is about to be dropped)."""
+        now = utcnow()
+        pair, account, addr, _ = self._keys(login, ip)
+        with Session(session.get_bind()) as s:
+            s.exec(delete(LoginAttempt).where(
+                col(LoginAttempt.ok).is_(False), col(LoginAttempt.at) < now - self.window))
+            for key in (pair, account, addr):
+                s.add(LoginAttempt(key=key, at=now))
+            s.commit()
+
+    def succeeded(self, session: Session, login: str, ip: str) -> None:
+        """Clear the pair's failures and remember the address for this account."""
+        now = utcnow()
+        pair, _, _, known = self._keys(login, ip)
+        with Session(session.get_bind()) as s:
+            s.exec(delete(LoginAttempt).where(
+                col(LoginAttempt.key).in_([pair, known])
+                | (col(LoginAttempt.ok).is_(True) & (col(LoginAttempt.at) < now - self.known))))
+            s.add(LoginAttempt(key=known, ok=True, at=now))
+            s.commit()
+
+
+class MemoryThrottle:
+    """Failures per login name and per address in this process's memory (sliding window):
+    for hot paths that must not touch the database (the stamp resolver's failed lookups).
+    """
+
+
     def __init__(self, per_login: int = 5, per_ip: int = 30, window_s: float = 900.0) -> None:
         self.per_login = per_login
         self.per_ip = per_ip
@@ -53,3 +145,7 @@ class LoginThrottle:
     def succeeded(self, login: str) -> None:
         with self._lock:
             self._fails.pop(f"l:{login.lower()}", None)
+
+
+#: Former name of :class:`MemoryThrottle` (the stamp resolver's failed-lookup throttle).
+LoginThrottle = MemoryThrottle

@@ -74,7 +74,7 @@ class Fault:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise FaultError(f"unknown fault kind {self.kind!r}; known: {', '.join(sorted(KINDS))}")
-        if not _TARGET.match(self.target):
+        if not _TARGET.fullmatch(self.target):
             raise FaultError(f"bad fault target {self.target!r} (uid, zone:<id>, farm:<id> or *)")
         if self.at_s < 0 or (self.duration_s is not None and self.duration_s <= 0):
             raise FaultError("fault times must be positive")

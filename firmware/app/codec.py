@@ -96,7 +96,7 @@ def load(payload: bytes) -> dict:
     try:
         d = json.loads(payload)
     except (ValueError, UnicodeError):
-        raise ProtoError("bad_json")
+        raise ProtoError("bad_json") from None
     if not isinstance(d, dict):
         raise ProtoError("bad_json")
     v = d.get("v")
@@ -157,7 +157,7 @@ def parse_cmd(payload: bytes) -> dict:
         dur = get_int(d, "dur_s", 1, 86400) if op == "open" else 0
         exp = get_int(d, "exp", 0, 4294967295, 0)
     except ProtoError as e:
-        raise ProtoError(e.reason, cid)
+        raise ProtoError(e.reason, cid) from None
     return {"id": cid, "op": op, "dur_s": dur, "exp": exp}
 
 

@@ -78,7 +78,7 @@ def parse(payload: bytes) -> dict:
         c["fallback_s"] = fb
         c["ppl"] = get_num(d, "ppl", 1.0, 10000.0, DEFAULTS["ppl"])
     except ProtoError as e:
-        raise ProtoError(e.reason, c["rev"])
+        raise ProtoError(e.reason, c["rev"]) from None
     return c
 
 

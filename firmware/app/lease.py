@@ -50,7 +50,8 @@ class ValveCtl:
 
     def _done(self, why: str, now: int) -> bytes:
         p = self._pulses()
-        extra = '"why":"%s","run_s":%d,"l":%s' % (why, (now - self._seg_start) // 1000, num(self.litres(p - self.lease_pulses), 2))
+        litres = num(self.litres(p - self.lease_pulses), 2)
+        extra = '"why":"%s","run_s":%d,"l":%s' % (why, (now - self._seg_start) // 1000, litres)
         return ack(self.lease, "done", extra.encode())
 
     def close(self, why: str) -> list:

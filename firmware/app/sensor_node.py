@@ -6,17 +6,19 @@ reading brings Wi-Fi up.
 """
 import struct
 
-from . import common
+from . import common, store
 from .codec import status
 from .compat import const, crc32, join
 from .forward import TimeBase, flush_steps
 from .link import Link
 from .ringbuf import RingBuffer
 from .sensors import Sampler
+from .timesync import RESYNC_MS, Resync
 
 _RTC = "<IIIH"
 _RTC_MAGIC = const(0x6E67736F)
 _WIFI_MS = const(8000)
+_NTP_RETRY_S = const(3600)  # after a failed re-sync (the time is still known)
 
 
 class SensorNode:
@@ -98,13 +100,26 @@ class SensorNode:
         sleep = cfg["interval_s"] * 1000 - self.awake_ms
         self.sleep_ms = sleep if sleep > 1000 else 1000
 
+    def _ntp(self, tb: TimeBase, boot: int) -> None:
+        """Sync when the time is unknown or the last sync (kept in flash) is 6 h old: the RTC
+        drifts in deep sleep; the step is applied to the buffer as on the valve node."""
+        utc = self.clock.utc()  # type: ignore[attr-defined]
+        last = store.load(self.root, "ntp.json")
+        if utc and isinstance(last, int) and 0 <= utc - last < RESYNC_MS // 1000:
+            return
+        ok = Resync(self.clock, tb, self.seed + boot).run(self.clock.ms())  # type: ignore[attr-defined]
+        now = self.clock.utc()  # type: ignore[attr-defined]
+        if ok:
+            store.save(self.root, "ntp.json", now)
+        elif now:  # NTP unreachable: try again in an hour, not on every wake
+            store.save(self.root, "ntp.json", now - RESYNC_MS // 1000 + _NTP_RETRY_S)
+
     def _upload(self, buf: RingBuffer, tb: TimeBase, cfg: dict, boot: int) -> object:
         net = self.net
         if not net.connect(_WIFI_MS):  # type: ignore[attr-defined]
             net.off()  # type: ignore[attr-defined]
             return
-        if not self.clock.utc():  # type: ignore[attr-defined]
-            self.clock.sync()  # type: ignore[attr-defined]
+        self._ntp(tb, boot)
         link = Link(self.transport, self.clock, self.device_id, self.seed + boot)
         extra = (
             '"role":"sensor","fw":"%s","bt":%d,"cfg":%d,"rssi":%d'
@@ -119,7 +134,7 @@ class SensorNode:
                         link.publish("ack", a)
             yield 3
             sent = 0
-            for sent in flush_steps(buf, link, tb):  # type: ignore[attr-defined]
+            for sent in flush_steps(buf, link, tb):  # type: ignore[attr-defined]  # noqa: B007
                 yield 4
             self.uploaded += sent
             link.poll()

@@ -1,16 +1,16 @@
 """Valve node: always on; leases, local fallback, telemetry, acks."""
 from . import common, store
 from .codec import ack, fields, parse_cmd, status
-from .errors import ProtoError
 from .compat import const, join
+from .errors import ProtoError
 from .forward import TimeBase, flush
 from .lease import ValveCtl
 from .link import Link
 from .ringbuf import RingBuffer
 from .sensors import Sampler
+from .timesync import Resync
 
 _OUTBOX_MAX = const(16)
-_NTP_RETRY_MS = const(600000)
 _WIFI_RETRY_MS = const(10000)
 
 
@@ -33,10 +33,10 @@ class ValveNode:
         self.buf = RingBuffer(join(root, "buf"), seg_bytes, max_segs).open()
         self.link = Link(transport, clock, device_id, seed + self.boot)
         self.tb = TimeBase(clock, self.boot)
+        self.ntp = Resync(clock, self.tb, seed + self.boot)  # always on: re-sync every ~6 h
         self.sampler = Sampler(probe, therm, None)
         self.outbox = []  # type: list  # acks waiting for the broker
         self.next_report = 0
-        self.next_ntp = 0
         self.next_wifi = 0
         self._status_due = True
 
@@ -108,9 +108,8 @@ class ValveNode:
             if not link.connected and link.connect(self._status()):
                 self._status_due = False
             ok = link.poll()
-            if ok and not self.clock.utc() and now >= self.next_ntp:  # type: ignore[attr-defined]
-                self.next_ntp = now + _NTP_RETRY_MS
-                self.clock.sync()  # type: ignore[attr-defined]
+            if ok and self.ntp.due(now):
+                self.ntp.run(now)
         elif link.connected:
             link._fail()
         self.ctl.link(ok)

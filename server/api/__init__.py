@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from server.api import auth, farms, organisations, zones
+from server.api import auth, farms, invitations, organisations, zones
 from server.irrigation import api as irrigation_api
 from server.ocop_workflow import api as ocop_api
 from server.stamps import api as stamps_api
@@ -14,6 +14,7 @@ __all__ = ["api_router"]
 api_router = APIRouter(prefix="/api/v1")
 api_router.include_router(auth.router)
 api_router.include_router(organisations.router)
+api_router.include_router(invitations.router)
 api_router.include_router(farms.router)
 api_router.include_router(zones.router)
 api_router.include_router(telemetry_api.router)

@@ -17,7 +17,7 @@ router = APIRouter(prefix="/farms", tags=["farms"])
 @router.get("", response_model=list[FarmPublic])
 def list_farms(who: CurrentUser, session: SessionDep,
                organisation_id: int | None = None) -> list[Farm]:
-    stmt = select(Farm).order_by(Farm.id)
+    stmt = select(Farm).order_by(col(Farm.id))
     if organisation_id is not None:
         who.require(organisation_id)
         stmt = stmt.where(Farm.organisation_id == organisation_id)

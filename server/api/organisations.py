@@ -1,13 +1,20 @@
-"""Organisations (co-operatives and other OCOP subjects) and their members."""
+"""Organisations (co-operatives and other OCOP subjects) and their members.
+
+Members join by invitation (:mod:`server.api.invitations`); a co-op admin removes members
+(never the last co-op admin). Where an organisation is (province, commune) decides which
+province's OCOP council evaluates it, so only a platform administrator changes it.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import logging
+
+from fastapi import APIRouter, Response
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from server.deps import CurrentUser, SessionDep
-from server.errors import Conflict, NotFound
+from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.models import (
     Membership,
     MembershipCreate,
@@ -22,6 +29,11 @@ from server.models import (
 
 __all__ = ["router"]
 
+log = logging.getLogger(__name__)
+
+#: Fields only a platform administrator changes (they move the co-op to another council).
+_ADMIN_ONLY = frozenset({"province_code", "commune_code"})
+
 router = APIRouter(prefix="/organisations", tags=["organisations"])
 
 
@@ -34,7 +46,7 @@ def _get(session: SessionDep, org_id: int) -> Organisation:
 
 @router.get("", response_model=list[OrganisationPublic])
 def list_organisations(who: CurrentUser, session: SessionDep) -> list[Organisation]:
-    stmt = select(Organisation).order_by(Organisation.id)
+    stmt = select(Organisation).order_by(col(Organisation.id))
     if not who.is_admin:
         stmt = stmt.where(col(Organisation.id).in_(who.org_ids()))
     return list(session.exec(stmt).all())
@@ -63,7 +75,14 @@ def update_organisation(org_id: int, body: OrganisationUpdate, who: CurrentUser,
                         session: SessionDep) -> Organisation:
     org = _get(session, org_id)
     who.require(org_id, Role.coop_admin)
-    org.sqlmodel_update(body.model_dump(exclude_unset=True))
+    changes = body.model_dump(exclude_unset=True)
+    moved = {k for k in _ADMIN_ONLY & changes.keys() if changes[k] != getattr(org, k)}
+    if moved and not who.is_admin:
+        raise Forbidden("Only a platform administrator can change the province or commune "
+                        "of an organisation.")
+    if "province_code" in changes and changes["province_code"] is None:
+        raise Invalid("An organisation needs a province.")
+    org.sqlmodel_update(changes)
     session.add(org)
     session.commit()
     session.refresh(org)
@@ -74,17 +93,19 @@ def update_organisation(org_id: int, body: OrganisationUpdate, who: CurrentUser,
 def list_members(org_id: int, who: CurrentUser, session: SessionDep) -> list[Membership]:
     _get(session, org_id)
     who.require(org_id, Role.coop_admin)
-    stmt = select(Membership).where(Membership.organisation_id == org_id).order_by(Membership.id)
+    stmt = select(Membership).where(Membership.organisation_id == org_id).order_by(col(Membership.id))
     return list(session.exec(stmt).all())
 
 
 @router.post("/{org_id}/members", response_model=MembershipPublic, status_code=201)
 def add_member(org_id: int, body: MembershipCreate, who: CurrentUser,
                session: SessionDep) -> Membership:
+    """Add a member directly: platform administrators only (co-op admins invite)."""
     _get(session, org_id)
     who.require(org_id, Role.coop_admin)
-    if body.role == Role.admin and not who.is_admin:
-        raise Conflict("Only a platform administrator can grant the admin role.")
+    if not who.is_admin:
+        raise Forbidden("Invite the user instead (POST /organisations/{org_id}/invitations); "
+                        "they become a member when they accept.")
     if session.get(User, body.user_id) is None:
         raise NotFound(f"User {body.user_id} does not exist.")
     m = Membership(user_id=body.user_id, organisation_id=org_id, role=body.role)
@@ -96,3 +117,25 @@ def add_member(org_id: int, body: MembershipCreate, who: CurrentUser,
         raise Conflict(f"User {body.user_id} is already a member of organisation {org_id}.") from None
     session.refresh(m)
     return m
+
+
+@router.delete("/{org_id}/members/{user_id}", status_code=204)
+def remove_member(org_id: int, user_id: int, who: CurrentUser, session: SessionDep) -> Response:
+    """A co-op admin removes a member (or a member leaves); never the last co-op admin."""
+    _get(session, org_id)
+    if user_id != who.id:
+        who.require(org_id, Role.coop_admin)
+    m = session.exec(select(Membership).where(Membership.organisation_id == org_id,
+                                              Membership.user_id == user_id)).first()
+    if m is None:
+        raise NotFound(f"User {user_id} is not a member of organisation {org_id}.")
+    if m.role == Role.coop_admin:
+        admins = session.exec(select(func.count()).select_from(Membership).where(
+            Membership.organisation_id == org_id, Membership.role == Role.coop_admin)).one()
+        if admins <= 1:
+            raise Conflict("This is the organisation's last co-op admin; make another member "
+                           "co-op admin first.")
+    session.delete(m)
+    session.commit()
+    log.info("user %s removed user %s from organisation %s", who.id, user_id, org_id)
+    return Response(status_code=204)

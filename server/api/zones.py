@@ -15,7 +15,7 @@ router = APIRouter(prefix="/zones", tags=["zones"])
 
 @router.get("", response_model=list[ZonePublic])
 def list_zones(who: CurrentUser, session: SessionDep, farm_id: int | None = None) -> list[Zone]:
-    stmt = select(Zone).order_by(Zone.id)
+    stmt = select(Zone).order_by(col(Zone.id))
     if farm_id is not None:
         load_farm(session, who, farm_id)
         stmt = stmt.where(Zone.farm_id == farm_id)

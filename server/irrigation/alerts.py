@@ -7,39 +7,37 @@ an unresolved alert whose condition no longer holds is resolved (and delivered).
 Delivery goes through :class:`Notifier` with two channels: in-app (the alert row itself, shown
 on the farmer page) and signed webhooks (``alert_webhooks``; HMAC-SHA256 of
 ``<timestamp>.<body>`` in ``X-Nongso-Signature: sha256=<hex>``), so a Zalo or SMS gateway can
-be plugged in later. Every message is Vietnamese and ends with one line of action.
+be plugged in later. A webhook delivery is only queued here, in the alert's transaction
+(:mod:`server.irrigation.outbox`); the webhook sender sends it later, outside any
+transaction. Every message is Vietnamese and ends with one line of action.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 import logging
-import time
-import urllib.request
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from server.errors import Conflict, NotFound
+from server.irrigation import outbox
+from server.irrigation.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from server.irrigation.zone_state import zone_moisture
 from server.models import Device, DeviceRole, DeviceStatus, Farm, Zone
 from server.models.irrigation import Alert, AlertWebhook, ValveCommand, ZoneIrrigation
 from server.models.telemetry import DeviceState
 from server.telemetry.queries import DEFAULT_INTERVAL_S
 from server.timeutil import as_utc
 
-__all__ = ["evaluate", "acknowledge", "Notifier", "Channel", "InAppChannel", "WebhookChannel",
+__all__ = ["evaluate", "acknowledge", "Notifier", "Channel", "InAppChannel", "OutboxChannel",
            "sign", "SIGNATURE_HEADER", "TIMESTAMP_HEADER", "KINDS", "BATTERY_LOW_MV",
            "NO_FLOW_S", "DROPS_QUIET_S"]
 
 log = logging.getLogger(__name__)
 
-SIGNATURE_HEADER = "X-Nongso-Signature"
-TIMESTAMP_HEADER = "X-Nongso-Timestamp"
 BATTERY_LOW_MV = 3400
 #: A valve open this long without flow raises "no flow".
 NO_FLOW_S = 90
@@ -75,7 +73,7 @@ def message(kind: str, zone_name: str, uid: str = "", value: float | None = None
 
 # ---- delivery ---------------------------------------------------------------------------
 class Channel(Protocol):
-    def deliver(self, alert: Alert, event: str) -> None: ...
+    def deliver(self, alert: Alert, event: str, now: datetime) -> None: ...
 
 
 def payload(alert: Alert, event: str) -> dict[str, Any]:
@@ -86,39 +84,23 @@ def payload(alert: Alert, event: str) -> dict[str, Any]:
         "resolved_at": as_utc(alert.resolved_at).isoformat() if alert.resolved_at else None}}
 
 
-def sign(secret: str, timestamp: str, body: bytes) -> str:
-    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    return "sha256=" + mac.hexdigest()
-
-
 class InAppChannel:
     """The alert row is the in-app message (farmer page, API); nothing more to send."""
 
-    def deliver(self, alert: Alert, event: str) -> None:
+    def deliver(self, alert: Alert, event: str, now: datetime) -> None:
         log.info("alert %s %s: %s", alert.id, event, alert.message)
 
 
 @dataclass
-class WebhookChannel:
-    url: str
-    secret: str
-    timeout_s: float = 5.0
-    hook: AlertWebhook | None = None
+class OutboxChannel:
+    """A webhook: the delivery is queued in the outbox, in the alert's transaction."""
 
-    def deliver(self, alert: Alert, event: str) -> None:
-        body = json.dumps(payload(alert, event), ensure_ascii=False, separators=(",", ":")).encode()
-        ts = str(int(time.time()))
-        req = urllib.request.Request(self.url, data=body, method="POST", headers={
-            "Content-Type": "application/json; charset=utf-8", TIMESTAMP_HEADER: ts,
-            SIGNATURE_HEADER: sign(self.secret, ts, body), "User-Agent": "nongso-alerts/1"})
-        try:
-            with urllib.request.urlopen(req, timeout=self.timeout_s) as resp:  # noqa: S310
-                status, err = resp.status, None
-        except Exception as exc:  # a gateway being down must not stop the controller
-            status, err = getattr(exc, "code", None), f"{type(exc).__name__}: {exc}"[:300]
-            log.warning("webhook %s failed for alert %s: %s", self.url, alert.id, err)
-        if self.hook is not None:
-            self.hook.last_status, self.hook.last_error = status, err
+    session: Session
+    hook_id: int
+
+    def deliver(self, alert: Alert, event: str, now: datetime) -> None:
+        assert alert.id is not None
+        outbox.enqueue(self.session, self.hook_id, alert.id, event, payload(alert, event), now)
 
 
 @dataclass
@@ -131,14 +113,16 @@ class Notifier:
     @classmethod
     def from_db(cls, session: Session) -> Notifier:
         hooks: dict[int, list[Channel]] = {}
-        for h in session.exec(select(AlertWebhook).where(col(AlertWebhook.active))).all():
-            hooks.setdefault(h.organisation_id, []).append(WebhookChannel(h.url, h.secret, hook=h))
+        for h in session.exec(select(AlertWebhook).where(col(AlertWebhook.active))
+                              .order_by(col(AlertWebhook.id))).all():
+            assert h.id is not None
+            hooks.setdefault(h.organisation_id, []).append(OutboxChannel(session, h.id))
         return cls(webhooks=hooks)
 
-    def deliver(self, alert: Alert, event: str) -> None:
-        self.in_app.deliver(alert, event)
+    def deliver(self, alert: Alert, event: str, now: datetime) -> None:
+        self.in_app.deliver(alert, event, now)
         for ch in self.webhooks.get(alert.organisation_id, []):
-            ch.deliver(alert, event)
+            ch.deliver(alert, event, now)
 
 
 # ---- conditions ---------------------------------------------------------------------------
@@ -171,8 +155,6 @@ def _closed_leak(session: Session, device_id: int) -> float | None:
 
 
 def conditions(session: Session, now: datetime, no_flow_s: float = NO_FLOW_S) -> list[Cond]:
-    from server.irrigation.controller import zone_moisture
-
     out: list[Cond] = []
     zones = session.exec(select(Zone, Farm).join(Farm, col(Farm.id) == Zone.farm_id)).all()
     for zone, farm in zones:
@@ -194,7 +176,8 @@ def conditions(session: Session, now: datetime, no_flow_s: float = NO_FLOW_S) ->
             if st is None or st.last_seen_at is None:
                 continue
 
-            def add(kind: str, value: float | None, dev: Device = dev) -> None:
+            def add(kind: str, value: float | None, dev: Device = dev, zone: Zone = zone,
+                    org: int = org) -> None:
                 out.append(Cond(f"{kind}:{dev.id}", kind, org, zone.id, dev.id,  # type: ignore[arg-type]
                                 message(kind, zone.name, dev.uid, value), value))
 
@@ -255,13 +238,13 @@ def _open(session: Session, c: Cond, now: datetime, notifier: Notifier) -> Alert
                   last_seen_at=now)
     session.add(alert)
     session.flush()
-    notifier.deliver(alert, "opened")
+    notifier.deliver(alert, "opened", now)
     return alert
 
 
 def _resolve(alert: Alert, now: datetime, notifier: Notifier) -> None:
     alert.state, alert.resolved_at = "resolved", now
-    notifier.deliver(alert, "resolved")
+    notifier.deliver(alert, "resolved", now)
 
 
 def evaluate(session: Session, now: datetime, notifier: Notifier | None = None,
@@ -292,6 +275,6 @@ def acknowledge(session: Session, alert_id: int, user_id: int | None,
         raise Conflict("This alert is already resolved.")
     if alert.state == "open":
         alert.state = "acknowledged"
-        alert.acknowledged_at = now or datetime.now(timezone.utc)
+        alert.acknowledged_at = now or datetime.now(UTC)
         alert.acknowledged_by = user_id
     return alert

@@ -1,53 +1,54 @@
-"""JSON API: zone irrigation settings and status, water now / stop, log, alerts, webhooks."""
+"""JSON API: zone irrigation settings and status, water now / stop, log, alerts, webhooks.
+
+Every route declares its ``response_model`` (the Public models of
+``server/models/irrigation.py`` and :mod:`server.irrigation.schemas`); a GET never writes."""
 
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field, HttpUrl
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
-from server.deps import CurrentUser, SessionDep, load_zone
-from server.errors import Invalid, NotFound
+from server.deps import CurrentUser, SessionDep, SettingsDep, load_zone
+from server.errors import Conflict, Invalid, NotFound
 from server.irrigation import alerts as alerts_mod
 from server.irrigation import log as irrlog
-from server.irrigation.controller import ensure_settings, parse_windows, stop_zone, water_now
+from server.irrigation.commands import stop_zone, water_now
 from server.irrigation.profiles import PROFILES
+from server.irrigation.schemas import IrrigationStatusPublic, StagePublic, WaterNow
 from server.irrigation.status import zone_status
+from server.irrigation.webhooks import check_registration, status_class
+from server.irrigation.windows import parse_windows
+from server.irrigation.zone_state import ensure_settings
 from server.models import Organisation, Role, Zone
-from server.models.irrigation import Alert, AlertWebhook, ValveCommand, ZoneIrrigation
+from server.models.irrigation import (
+    Alert,
+    AlertPublic,
+    AlertWebhook,
+    AlertWebhookCreate,
+    AlertWebhookCreated,
+    AlertWebhookPublic,
+    IrrigationLog,
+    IrrigationLogPublic,
+    ValveCommand,
+    ValveCommandPublic,
+    ZoneIrrigation,
+    ZoneIrrigationPublic,
+    ZoneIrrigationUpdate,
+)
 
-__all__ = ["router", "SettingsUpdate", "apply_settings"]
+__all__ = ["router", "SettingsUpdate", "apply_settings", "ACTORS"]
 
 router = APIRouter(tags=["irrigation"])
 ACTORS = (Role.farmer, Role.coop_admin)
+#: The settings change body (kept under its old name for the pages).
+SettingsUpdate = ZoneIrrigationUpdate
 
 
-class SettingsUpdate(BaseModel):
-    model_config = {"extra": "forbid"}
-    mode: Literal["off", "threshold", "et"] | None = None
-    stage: str | None = Field(default=None, max_length=40)
-    start_kpa: float | None = Field(default=None, ge=0, le=1500)
-    max_kpa: float | None = Field(default=None, ge=0, le=1500)
-    on_pct: float | None = Field(default=None, ge=0, le=100)
-    off_pct: float | None = Field(default=None, ge=0, le=100)
-    dry_alert_pct: float | None = Field(default=None, ge=0, le=100)
-    wet_alert_pct: float | None = Field(default=None, ge=0, le=100)
-    windows: str | None = Field(default=None, max_length=200)
-    max_litres_day: float | None = Field(default=None, ge=0, le=1_000_000)
-    max_run_s: int | None = Field(default=None, ge=60, le=86400)
-    lease_s: int | None = Field(default=None, ge=60, le=86400)
-    flow_lpm: float | None = Field(default=None, gt=0, le=10000)
-    rain_skip_mm: float | None = Field(default=None, ge=0, le=500)
-    kc: float | None = Field(default=None, ge=0, le=2)
-    deficit_trigger_mm: float | None = Field(default=None, gt=0, le=200)
-    et0_mm_day: float | None = Field(default=None, ge=0, le=20)
-
-
-def apply_settings(row: ZoneIrrigation, upd: SettingsUpdate) -> ZoneIrrigation:
+def apply_settings(row: ZoneIrrigation, upd: ZoneIrrigationUpdate) -> ZoneIrrigation:
     """Validate the combination, then write; nothing is changed on a bad value."""
     data = upd.model_dump(exclude_unset=True)
     merged = {**row.model_dump(), **data}
@@ -61,7 +62,7 @@ def apply_settings(row: ZoneIrrigation, upd: SettingsUpdate) -> ZoneIrrigation:
         parse_windows(data["windows"] or "")
     for k, v in data.items():
         setattr(row, k, v)
-    row.updated_at = datetime.now(timezone.utc)
+    row.updated_at = datetime.now(UTC)
     return row
 
 
@@ -70,77 +71,78 @@ def _zone(session: Session, who: Any, zone_id: int, *roles: Role) -> Zone:
     return zone
 
 
-def _cmd_json(c: ValveCommand) -> dict[str, Any]:
-    return {"id": c.id, "cmd_id": c.cmd_id, "op": c.op, "dur_s": c.dur_s, "status": c.status,
-            "reason": c.reason, "trigger": c.trigger, "expires_at": c.expires_at,
-            "litres": c.litres}
+
+def _hook_public(h: AlertWebhook, secret: str | None = None) -> dict[str, Any]:
+    """A hook as shown: the secret masked (unless given), the last answer's class only."""
+    return {**h.model_dump(exclude={"secret", "last_status"}),
+            "secret": secret if secret is not None else "…" + h.secret[-4:],
+            "last_status": status_class(h.last_status)}
 
 
-@router.get("/irrigation/profiles")
+@router.get("/irrigation/profiles", response_model=dict[str, list[StagePublic]])
 def profiles() -> dict[str, Any]:
     return {k: [s.__dict__ for s in v] for k, v in PROFILES.items()}
 
 
-@router.get("/zones/{zone_id}/irrigation/status")
+@router.get("/zones/{zone_id}/irrigation/status", response_model=IrrigationStatusPublic)
 def get_zone_irrigation(zone_id: int, who: CurrentUser, session: SessionDep) -> dict[str, Any]:
+    """The zone's settings (its crop profile's defaults, not saved, when it has none yet),
+    moisture, valve, plan, last watering and open alerts. Reads only."""
     zone = _zone(session, who, zone_id)
     st = zone_status(session, zone)
-    session.commit()
     return {"zone_id": zone_id, "settings": st["settings"].model_dump(),
             "moisture_pct": st["moisture_pct"], "valve": st["valve"]["key"], "plan": st["plan"],
             "last_watering": st["last_watering"],
             "alerts": [a.model_dump() for a in st["alerts"]]}
 
 
-@router.put("/zones/{zone_id}/irrigation/settings")
-def put_zone_irrigation(zone_id: int, body: SettingsUpdate, who: CurrentUser,
-                        session: SessionDep) -> dict[str, Any]:
+@router.put("/zones/{zone_id}/irrigation/settings", response_model=ZoneIrrigationPublic)
+def put_zone_irrigation(zone_id: int, body: ZoneIrrigationUpdate, who: CurrentUser,
+                        session: SessionDep) -> ZoneIrrigation:
     zone = _zone(session, who, zone_id, *ACTORS)
     row = apply_settings(ensure_settings(session, zone), body)
     session.commit()
-    return row.model_dump()
+    session.refresh(row)
+    return row
 
 
-class WaterNow(BaseModel):
-    minutes: int = Field(ge=1, le=240)
-
-
-@router.post("/zones/{zone_id}/irrigation/water", status_code=202)
+@router.post("/zones/{zone_id}/irrigation/water", status_code=202,
+             response_model=list[ValveCommandPublic])
 def post_water(zone_id: int, body: WaterNow, who: CurrentUser,
-               session: SessionDep) -> list[dict[str, Any]]:
+               session: SessionDep) -> list[ValveCommand]:
     _zone(session, who, zone_id, *ACTORS)
     cmds = water_now(session, zone_id, body.minutes, who.user.id)
     session.commit()
-    return [_cmd_json(c) for c in cmds]
+    return cmds
 
 
-@router.post("/zones/{zone_id}/irrigation/stop", status_code=202)
-def post_stop(zone_id: int, who: CurrentUser, session: SessionDep) -> list[dict[str, Any]]:
+@router.post("/zones/{zone_id}/irrigation/stop", status_code=202,
+             response_model=list[ValveCommandPublic])
+def post_stop(zone_id: int, who: CurrentUser, session: SessionDep) -> list[ValveCommand]:
     _zone(session, who, zone_id, *ACTORS)
     cmds = stop_zone(session, zone_id, who.user.id)
     session.commit()
-    return [_cmd_json(c) for c in cmds]
+    return cmds
 
 
-@router.get("/zones/{zone_id}/irrigation/log")
+@router.get("/zones/{zone_id}/irrigation/log", response_model=list[IrrigationLogPublic])
 def get_log(zone_id: int, who: CurrentUser, session: SessionDep,
-            days: int = Query(7, ge=1, le=366)) -> list[dict[str, Any]]:
+            days: int = Query(7, ge=1, le=366)) -> list[IrrigationLog]:
     _zone(session, who, zone_id)
-    return [e.model_dump() for e in irrlog.recent(session, zone_id, days, 500)]
+    return irrlog.recent(session, zone_id, days, 500)
 
 
-@router.get("/zones/{zone_id}/irrigation/commands")
-def get_commands(zone_id: int, who: CurrentUser, session: SessionDep) -> list[dict[str, Any]]:
+@router.get("/zones/{zone_id}/irrigation/commands", response_model=list[ValveCommandPublic])
+def get_commands(zone_id: int, who: CurrentUser, session: SessionDep) -> list[ValveCommand]:
     _zone(session, who, zone_id)
-    rows = session.exec(select(ValveCommand).where(ValveCommand.zone_id == zone_id)
-                        .order_by(col(ValveCommand.id).desc()).limit(100)).all()
-    return [_cmd_json(c) for c in rows]
+    return list(session.exec(select(ValveCommand).where(ValveCommand.zone_id == zone_id)
+                             .order_by(col(ValveCommand.id).desc()).limit(100)).all())
 
 
-@router.get("/alerts")
+@router.get("/alerts", response_model=list[AlertPublic])
 def list_alerts(who: CurrentUser, session: SessionDep,
                 state: Literal["unresolved", "open", "acknowledged", "resolved", "all"] = "unresolved",
-                limit: int = Query(100, ge=1, le=1000)) -> list[dict[str, Any]]:
+                limit: int = Query(100, ge=1, le=1000)) -> list[Alert]:
     stmt = select(Alert).order_by(col(Alert.opened_at).desc()).limit(limit)
     if not who.is_admin:
         stmt = stmt.where(col(Alert.organisation_id).in_(who.org_ids()))
@@ -148,41 +150,49 @@ def list_alerts(who: CurrentUser, session: SessionDep,
         stmt = stmt.where(Alert.state != "resolved")
     elif state != "all":
         stmt = stmt.where(Alert.state == state)
-    return [a.model_dump() for a in session.exec(stmt).all()]
+    return list(session.exec(stmt).all())
 
 
-@router.post("/alerts/{alert_id}/acknowledge")
-def ack_alert(alert_id: int, who: CurrentUser, session: SessionDep) -> dict[str, Any]:
+@router.post("/alerts/{alert_id}/acknowledge", response_model=AlertPublic)
+def ack_alert(alert_id: int, who: CurrentUser, session: SessionDep) -> Alert:
     alert = session.get(Alert, alert_id)
     if alert is None:
         raise NotFound(f"Alert {alert_id} does not exist.")
     who.require(alert.organisation_id, *ACTORS)
     alert = alerts_mod.acknowledge(session, alert_id, who.user.id)
     session.commit()
-    return alert.model_dump()
+    session.refresh(alert)
+    return alert
 
 
-class WebhookCreate(BaseModel):
-    url: HttpUrl
-    secret: str | None = Field(default=None, min_length=16, max_length=200)
-
-
-@router.get("/organisations/{org_id}/alert-webhooks")
+@router.get("/organisations/{org_id}/alert-webhooks", response_model=list[AlertWebhookPublic])
 def list_webhooks(org_id: int, who: CurrentUser, session: SessionDep) -> list[dict[str, Any]]:
+    """The organisation's hooks with their last delivery result (status class, our own error
+    text, last success and failure times)."""
     who.require(org_id, Role.coop_admin)
-    rows = session.exec(select(AlertWebhook).where(AlertWebhook.organisation_id == org_id)).all()
-    return [{**h.model_dump(exclude={"secret"}), "secret": "…" + h.secret[-4:]} for h in rows]
+    rows = session.exec(select(AlertWebhook).where(AlertWebhook.organisation_id == org_id)
+                        .order_by(col(AlertWebhook.id))).all()
+    return [_hook_public(h) for h in rows]
 
 
-@router.post("/organisations/{org_id}/alert-webhooks", status_code=201)
-def add_webhook(org_id: int, body: WebhookCreate, who: CurrentUser,
-                session: SessionDep) -> dict[str, Any]:
-    """Register an endpoint; the signing secret is returned once."""
+@router.post("/organisations/{org_id}/alert-webhooks", status_code=201,
+             response_model=AlertWebhookCreated)
+def add_webhook(org_id: int, body: AlertWebhookCreate, who: CurrentUser, session: SessionDep,
+                settings: SettingsDep) -> dict[str, Any]:
+    """Register an endpoint (a public http/https address; at most
+    ``NONGSO_WEBHOOK_MAX_PER_ORG`` per organisation); the signing secret is returned once."""
     who.require(org_id, Role.coop_admin)
     if session.get(Organisation, org_id) is None:
         raise NotFound(f"Organisation {org_id} does not exist.")
+    n = session.exec(select(func.count()).select_from(AlertWebhook)
+                     .where(AlertWebhook.organisation_id == org_id)).one()
+    if n >= settings.webhook_max_per_org:
+        raise Conflict(f"Mỗi tổ chức chỉ được đăng ký tối đa {settings.webhook_max_per_org} "
+                       "webhook cảnh báo.")
+    check_registration(str(body.url), settings.webhook_allow_private)
     hook = AlertWebhook(organisation_id=org_id, url=str(body.url),
                         secret=body.secret or secrets.token_urlsafe(32))
     session.add(hook)
     session.commit()
-    return hook.model_dump()
+    session.refresh(hook)
+    return _hook_public(hook, secret=hook.secret)

@@ -4,20 +4,24 @@ water|stop|alerts``."""
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from server.settings import Settings
 
 __all__ = ["register"]
 
 irrigation_app = typer.Typer(help="Irrigation: manual watering and alerts.", no_args_is_help=True)
 
 
-def _engine():  # type: ignore[no-untyped-def]
+def _engine() -> tuple[Settings, Engine]:
     from server.db import make_engine
     from server.settings import load_settings
 
@@ -32,7 +36,7 @@ def controller(interval: float = typer.Option(1.0, min=0.1, max=60, help="Second
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings, engine = _engine()
-    url = settings.mqtt_url or os.environ.get("NONGSO_MQTT_URL", "")
+    url = settings.mqtt_url
     if not url:
         typer.echo("error: set NONGSO_MQTT_URL (mqtt://nongso-controller:<password>@host:1883)",
                    err=True)
@@ -70,7 +74,7 @@ def _queue(command: Callable[[Any], list[Any]]) -> None:
 def water(zone: int = typer.Option(..., help="Zone id."),
           minutes: int = typer.Option(10, min=1, max=240)) -> None:
     """Queue "water now" for a zone (the controller publishes it)."""
-    from server.irrigation.controller import water_now
+    from server.irrigation.commands import water_now
 
     _queue(lambda s: water_now(s, zone, minutes, None))
 
@@ -78,7 +82,7 @@ def water(zone: int = typer.Option(..., help="Zone id."),
 @irrigation_app.command("stop")
 def stop_cmd(zone: int = typer.Option(..., help="Zone id.")) -> None:
     """Queue "stop" for a zone."""
-    from server.irrigation.controller import stop_zone
+    from server.irrigation.commands import stop_zone
 
     _queue(lambda s: stop_zone(s, zone, None))
 

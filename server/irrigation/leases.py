@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,7 +27,7 @@ from sqlmodel import Session, col, select
 
 from server.irrigation import log as irrlog
 from server.models import Device
-from server.models.irrigation import CommandCounter, ValveCommand
+from server.models.irrigation import CommandCounter, IrrigationLog, ValveCommand
 from server.models.telemetry import DeviceAck, DeviceState
 from server.timeutil import as_utc
 
@@ -168,7 +168,7 @@ def _apply(session: Session, cmd: ValveCommand, ack: DeviceAck) -> None:
         cmd.status, cmd.done_at = "done", at
         cmd.run_s, cmd.litres = body.get("run_s"), body.get("l")
         cmd.reason = str(body.get("why") or "")[:64] or None
-        run = session.get(irrlog.IrrigationLog, cmd.log_id) if cmd.log_id else \
+        run = session.get(IrrigationLog, cmd.log_id) if cmd.log_id else \
             irrlog.current_run(session, cmd.device_id)
         if run is not None:
             irrlog.add_litres(run, cmd.litres)

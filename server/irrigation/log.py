@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import sqlalchemy as sa
@@ -57,7 +57,7 @@ def litres_since(session: Session, zone_id: int, since: datetime) -> float:
 
 
 def recent(session: Session, zone_id: int, days: int = 7, limit: int = 50) -> list[IrrigationLog]:
-    since = datetime.now(timezone.utc) - timedelta(days=days)
+    since = datetime.now(UTC) - timedelta(days=days)
     return list(session.exec(select(IrrigationLog).where(IrrigationLog.zone_id == zone_id,
                                                          col(IrrigationLog.started_at) >= since)
                              .order_by(col(IrrigationLog.started_at).desc()).limit(limit)).all())
@@ -69,7 +69,8 @@ def last_watering(session: Session, zone_id: int) -> dict[str, Any] | None:
     if e is None:
         return None
     local = as_utc(e.started_at).astimezone(timezone(timedelta(hours=7)))
-    return {"started_at": as_utc(e.started_at), "started_local": local.strftime("%H:%M %d/%m"), "ended_at": as_utc(e.ended_at) if e.ended_at else None,
+    return {"started_at": as_utc(e.started_at), "started_local": local.strftime("%H:%M %d/%m"),
+            "ended_at": as_utc(e.ended_at) if e.ended_at else None,
             "litres": e.litres, "trigger": e.trigger, "trigger_vi": TRIGGER_VI.get(e.trigger, e.trigger),
             "running": e.ended_at is None}
 

@@ -11,14 +11,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlmodel import col, select
 
-from server.deps import CSRF_COOKIE, CurrentUser, SessionDep, load_zone
+from server.deps import CurrentUser, SessionDep, load_zone
 from server.errors import Invalid, NotFound
 from server.irrigation import alerts as alerts_mod
 from server.irrigation import log as irrlog
 from server.irrigation.api import ACTORS, SettingsUpdate, apply_settings
-from server.irrigation.controller import ensure_settings, stop_zone, water_now
+from server.irrigation.commands import stop_zone, water_now
 from server.irrigation.status import zone_status
+from server.irrigation.zone_state import ensure_settings
 from server.models.irrigation import Alert, ValveCommand
+from server.templating import render
 
 __all__ = ["router"]
 
@@ -34,13 +36,6 @@ FIELDS_VI = [
     ("deficit_trigger_mm", "Tưới khi thiếu nước (mm)"), ("et0_mm_day", "ET₀ mặc định (mm/ngày)"),
     ("start_kpa", "Ngưỡng bắt đầu (kPa, tham khảo)"), ("max_kpa", "Ngưỡng tối đa (kPa, tham khảo)"),
 ]
-
-
-def _render(request: Request, name: str, ctx: dict[str, Any], status: int = 200) -> HTMLResponse:
-    from server.pages import templates
-
-    ctx.setdefault("csrf", request.cookies.get(CSRF_COOKIE, ""))
-    return templates.TemplateResponse(request, name, ctx, status_code=status)
 
 
 def _back(zone_id: int, ok: str) -> RedirectResponse:
@@ -84,9 +79,7 @@ def _zone_page(request: Request, who: Any, session: Any, zone_id: int, error: st
     ctx = {"who": who, "zone": zone, "farm": farm, "st": st, "fields": FIELDS_VI,
            "log": irrlog.recent(session, zone_id, 7), "trigger_vi": irrlog.TRIGGER_VI,
            "cmds": cmds, "error": error}
-    resp = _render(request, "irrigation_zone.html", ctx, status)
-    session.commit()
-    return resp
+    return render(request, "irrigation_zone.html", ctx, status)  # reads only: a GET never writes
 
 
 @router.get("/zones/{zone_id}/irrigation", response_class=HTMLResponse)

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from server.irrigation import log as irrlog
-from server.irrigation.controller import LOCAL_TZ, active_open, zone_moisture
-from server.irrigation.profiles import defaults_for
+from server.irrigation.windows import local_day
+from server.irrigation.zone_state import active_open, settings_or_defaults, zone_moisture
 from server.models import Device, DeviceRole, Zone
-from server.models.irrigation import Alert, ValveCommand, ZoneIrrigation
+from server.models.irrigation import Alert, ValveCommand
 from server.models.telemetry import DeviceState
-from server.timeutil import as_utc
 
 __all__ = ["zone_status", "zone_alerts", "week_chart"]
 
@@ -63,17 +62,16 @@ def _valve(session: Session, valves: list[Device], now: datetime) -> dict[str, A
         c = next(c for c in cmds if c is not None and c.status in ("pending", "sent"))
         return {"key": "waiting", "vi": "Đang gửi lệnh mở…" if c.op == "open" else "Đang gửi lệnh đóng…"}
     if any(active_open(session, v.id, now) for v in valves if v.id is not None) or \
-            any(s is not None and s.vs == 1 for s in states):  # type: ignore[arg-type]
+            any(s is not None and s.vs == 1 for s in states):
         return {"key": "open", "vi": "Đang mở"}
     return {"key": "closed", "vi": "Đóng"}
 
 
 def zone_status(session: Session, zone: Zone, devices: list[Device] | Any = None,
                 now: datetime | None = None) -> dict[str, Any]:
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     assert zone.id is not None
-    cfg = session.get(ZoneIrrigation, zone.id) or ZoneIrrigation(
-        zone_id=zone.id, **defaults_for(zone.crop, now.astimezone(LOCAL_TZ).date()))  # not saved
+    cfg = settings_or_defaults(session, zone, local_day(now))  # not saved: a GET never writes
     if devices is None:
         devices = session.exec(select(Device).where(Device.zone_id == zone.id)).all()
     valves = [d for d in devices if d.role == DeviceRole.valve]

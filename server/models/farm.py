@@ -6,9 +6,16 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from pydantic import field_validator
 from sqlmodel import Field, SQLModel
 
-from server.models.common import COMMUNE_PATTERN, PROVINCE_PATTERN, created_at_field
+from server.models.common import (
+    COMMUNE_PATTERN,
+    PROVINCE_PATTERN,
+    check_province,
+    clean_optional_name,
+    created_at_field,
+)
 
 __all__ = [
     "FarmBase", "FarmCreate", "FarmUpdate", "FarmPublic", "Farm", "ZoneBase", "ZoneCreate",
@@ -25,6 +32,9 @@ class FarmBase(SQLModel):
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
 
+    _names = field_validator("name", "address_detail", "legacy_address")(clean_optional_name)
+    _province = field_validator("province_code")(check_province)
+
 
 class FarmCreate(FarmBase):
     organisation_id: int
@@ -38,6 +48,9 @@ class FarmUpdate(SQLModel):
     legacy_address: str | None = Field(default=None, max_length=300)
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
+
+    _names = field_validator("name", "address_detail", "legacy_address")(clean_optional_name)
+    _province = field_validator("province_code")(check_province)
 
 
 class Farm(FarmBase, table=True):
@@ -60,6 +73,8 @@ class ZoneBase(SQLModel):
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
 
+    _names = field_validator("name")(clean_optional_name)
+
 
 class ZoneCreate(ZoneBase):
     farm_id: int
@@ -67,10 +82,13 @@ class ZoneCreate(ZoneBase):
 
 class ZoneUpdate(SQLModel):
     name: str | None = Field(default=None, min_length=1, max_length=120)
-    crop: str | None = Field(default=None, min_length=2, max_length=40, schema_extra={"pattern": r"^[a-z][a-z0-9_]*$"})
+    crop: str | None = Field(default=None, min_length=2, max_length=40,
+                             schema_extra={"pattern": r"^[a-z][a-z0-9_]*$"})
     area_m2: float | None = Field(default=None, gt=0, le=10_000_000)
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
+
+    _names = field_validator("name")(clean_optional_name)
 
 
 class Zone(ZoneBase, table=True):

@@ -1,34 +1,36 @@
 """Irrigation tables (issue 6): per-zone settings, valve commands (leases), the irrigation
-log, alerts and the webhook endpoints alerts are delivered to."""
+log, alerts, the webhook endpoints alerts are delivered to and the webhook outbox; with
+their Base → table → Public (and Create/Update) ladder for the API."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
+from pydantic import ConfigDict, HttpUrl
 from sqlmodel import Field, SQLModel
 
 from server.models.common import created_at_field
 from server.models.telemetry import JSONType
 
-__all__ = ["ZoneIrrigation", "CommandCounter", "ValveCommand", "IrrigationLog", "Alert",
-           "AlertWebhook"]
+__all__ = ["ZoneIrrigationBase", "ZoneIrrigation", "ZoneIrrigationPublic", "ZoneIrrigationUpdate",
+           "CommandCounter", "ValveCommandBase", "ValveCommand", "ValveCommandPublic",
+           "IrrigationLogBase", "IrrigationLog", "IrrigationLogPublic", "AlertBase", "Alert",
+           "AlertPublic", "AlertWebhookBase", "AlertWebhook", "AlertWebhookCreate",
+           "AlertWebhookPublic", "AlertWebhookCreated", "WebhookDelivery"]
 
 
 def _ts(**kw: Any) -> Any:
     return Field(sa_type=sa.DateTime(timezone=True), **kw)
 
 
-class ZoneIrrigation(SQLModel, table=True):
+class ZoneIrrigationBase(SQLModel):
     """A zone's irrigation settings, filled from its crop profile and editable per zone.
 
     Moisture values are on the probe's calibrated % scale (docs/protocol.md ``m``); the
     kPa values of the profile are kept alongside for reference."""
 
-    __tablename__ = "irrigation_zones"
-    zone_id: int = Field(primary_key=True, foreign_key="zones.id", ondelete="CASCADE",
-                         sa_column_kwargs={"autoincrement": False})
     #: ``off`` | ``threshold`` | ``et``
     mode: str = Field(default="threshold", max_length=16)
     profile: str = Field(default="", max_length=40)
@@ -57,6 +59,39 @@ class ZoneIrrigation(SQLModel, table=True):
     updated_at: datetime = created_at_field()
 
 
+class ZoneIrrigation(ZoneIrrigationBase, table=True):
+    __tablename__ = "irrigation_zones"
+    zone_id: int = Field(primary_key=True, foreign_key="zones.id", ondelete="CASCADE",
+                         sa_column_kwargs={"autoincrement": False})
+
+
+class ZoneIrrigationPublic(ZoneIrrigationBase):
+    zone_id: int
+
+
+class ZoneIrrigationUpdate(SQLModel):
+    """A partial settings change (PUT); unknown fields are refused."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    mode: Literal["off", "threshold", "et"] | None = None
+    stage: str | None = Field(default=None, max_length=40)
+    start_kpa: float | None = Field(default=None, ge=0, le=1500)
+    max_kpa: float | None = Field(default=None, ge=0, le=1500)
+    on_pct: float | None = Field(default=None, ge=0, le=100)
+    off_pct: float | None = Field(default=None, ge=0, le=100)
+    dry_alert_pct: float | None = Field(default=None, ge=0, le=100)
+    wet_alert_pct: float | None = Field(default=None, ge=0, le=100)
+    windows: str | None = Field(default=None, max_length=200)
+    max_litres_day: float | None = Field(default=None, ge=0, le=1_000_000)
+    max_run_s: int | None = Field(default=None, ge=60, le=86400)
+    lease_s: int | None = Field(default=None, ge=60, le=86400)
+    flow_lpm: float | None = Field(default=None, gt=0, le=10000)
+    rain_skip_mm: float | None = Field(default=None, ge=0, le=500)
+    kc: float | None = Field(default=None, ge=0, le=2)
+    deficit_trigger_mm: float | None = Field(default=None, gt=0, le=200)
+    et0_mm_day: float | None = Field(default=None, ge=0, le=20)
+
+
 class CommandCounter(SQLModel, table=True):
     """The last command id issued to a device: ids are strictly increasing per device."""
 
@@ -66,7 +101,18 @@ class CommandCounter(SQLModel, table=True):
     last_id: int = Field(default=0, sa_type=sa.BigInteger)
 
 
-class ValveCommand(SQLModel, table=True):
+class ValveCommandBase(SQLModel):
+    cmd_id: int = Field(sa_type=sa.BigInteger)
+    op: str = Field(max_length=8)
+    dur_s: int | None = None
+    expires_at: datetime = _ts()
+    status: str = Field(default="pending", max_length=16)
+    reason: str | None = Field(default=None, max_length=64)
+    trigger: str = Field(max_length=16)
+    litres: float | None = None
+
+
+class ValveCommand(ValveCommandBase, table=True):
     """One valve command (lease) and what became of it.
 
     ``status``: pending (not yet published) → sent → accepted → done, or rejected / expired /
@@ -78,13 +124,6 @@ class ValveCommand(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     device_id: int = Field(foreign_key="devices.id", ondelete="CASCADE")
     zone_id: int = Field(foreign_key="zones.id", index=True, ondelete="CASCADE")
-    cmd_id: int = Field(sa_type=sa.BigInteger)
-    op: str = Field(max_length=8)
-    dur_s: int | None = None
-    expires_at: datetime = _ts()
-    status: str = Field(default="pending", max_length=16)
-    reason: str | None = Field(default=None, max_length=64)
-    trigger: str = Field(max_length=16)
     user_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     created_at: datetime = created_at_field()
     sent_at: datetime | None = _ts(default=None)
@@ -93,16 +132,16 @@ class ValveCommand(SQLModel, table=True):
     granted_s: int | None = None
     done_at: datetime | None = _ts(default=None)
     run_s: int | None = None
-    litres: float | None = None
     log_id: int | None = Field(default=None, foreign_key="irrigation_log.id", ondelete="SET NULL")
 
 
-class IrrigationLog(SQLModel, table=True):
+class ValveCommandPublic(ValveCommandBase):
+    id: int
+
+
+class IrrigationLogBase(SQLModel):
     """Every watering: start, end, litres, trigger (auto / manual / fallback) and who."""
 
-    __tablename__ = "irrigation_log"
-    __table_args__ = (sa.Index("ix_irrigation_log_zone_start", "zone_id", "started_at"),)
-    id: int | None = Field(default=None, primary_key=True)
     zone_id: int = Field(foreign_key="zones.id", ondelete="CASCADE")
     device_id: int | None = Field(default=None, foreign_key="devices.id", ondelete="SET NULL")
     started_at: datetime = _ts()
@@ -116,13 +155,19 @@ class IrrigationLog(SQLModel, table=True):
     meter_start: float | None = None
 
 
-class Alert(SQLModel, table=True):
+class IrrigationLog(IrrigationLogBase, table=True):
+    __tablename__ = "irrigation_log"
+    __table_args__ = (sa.Index("ix_irrigation_log_zone_start", "zone_id", "started_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class IrrigationLogPublic(IrrigationLogBase):
+    id: int
+
+
+class AlertBase(SQLModel):
     """open → acknowledged → resolved; one unresolved alert per ``key`` at a time."""
 
-    __tablename__ = "alerts"
-    __table_args__ = (sa.Index("ix_alerts_key_state", "key", "state"),
-                      sa.Index("ix_alerts_org_state", "organisation_id", "state"))
-    id: int | None = Field(default=None, primary_key=True)
     organisation_id: int = Field(foreign_key="organisations.id", ondelete="CASCADE")
     zone_id: int | None = Field(default=None, foreign_key="zones.id", ondelete="CASCADE")
     device_id: int | None = Field(default=None, foreign_key="devices.id", ondelete="CASCADE")
@@ -138,16 +183,80 @@ class Alert(SQLModel, table=True):
     resolved_at: datetime | None = _ts(default=None)
 
 
-class AlertWebhook(SQLModel, table=True):
+class Alert(AlertBase, table=True):
+    __tablename__ = "alerts"
+    __table_args__ = (sa.Index("ix_alerts_key_state", "key", "state"),
+                      sa.Index("ix_alerts_org_state", "organisation_id", "state"))
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class AlertPublic(AlertBase):
+    id: int
+
+
+class AlertWebhookBase(SQLModel):
     """An HTTPS endpoint (e.g. a Zalo or SMS gateway) that receives an organisation's alerts,
     signed with HMAC-SHA256 using ``secret``."""
 
+    url: str = Field(max_length=500)
+
+
+class AlertWebhook(AlertWebhookBase, table=True):
     __tablename__ = "alert_webhooks"
     id: int | None = Field(default=None, primary_key=True)
     organisation_id: int = Field(foreign_key="organisations.id", index=True, ondelete="CASCADE")
-    url: str = Field(max_length=500)
     secret: str = Field(max_length=200)
     active: bool = True
+    #: The last delivery: HTTP status (None when no answer), our own short error text (never
+    #: the remote's body or error detail), when it last succeeded and failed.
     last_status: int | None = None
     last_error: str | None = Field(default=None, max_length=300)
+    last_success_at: datetime | None = _ts(default=None)
+    last_failure_at: datetime | None = _ts(default=None)
     extra: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
+
+
+class AlertWebhookCreate(SQLModel):
+    url: HttpUrl
+    secret: str | None = Field(default=None, min_length=16, max_length=200)
+
+
+class AlertWebhookPublic(AlertWebhookBase):
+    """A hook as listed: the secret masked, the last result as a status class (``2xx``)."""
+
+    id: int
+    organisation_id: int
+    secret: str
+    active: bool
+    last_status: str | None = None
+    last_error: str | None = None
+    last_success_at: datetime | None = None
+    last_failure_at: datetime | None = None
+    extra: dict[str, Any] | None = None
+
+
+class AlertWebhookCreated(AlertWebhookPublic):
+    """The answer to a registration: the only time the full signing secret is shown."""
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """The webhook outbox: one row per (hook, alert event), written in the alert's transaction
+    and sent later by the webhook sender (``server/irrigation/outbox.py``).
+
+    ``status``: pending → delivered, or failed after ``attempts`` reached the maximum."""
+
+    __tablename__ = "alert_webhook_deliveries"
+    __table_args__ = (sa.Index("ix_alert_webhook_deliveries_due", "status", "next_attempt_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    hook_id: int = Field(foreign_key="alert_webhooks.id", index=True, ondelete="CASCADE")
+    alert_id: int = Field(foreign_key="alerts.id", ondelete="CASCADE")
+    #: ``opened`` | ``resolved``
+    event: str = Field(max_length=16)
+    #: The JSON body exactly as it is sent (and signed).
+    payload: str = Field(sa_type=sa.Text)
+    attempts: int = 0
+    next_attempt_at: datetime = _ts()
+    status: str = Field(default="pending", max_length=16)
+    last_error: str | None = Field(default=None, max_length=300)
+    created_at: datetime = created_at_field()
+    delivered_at: datetime | None = _ts(default=None)

@@ -6,14 +6,22 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from pydantic import field_validator
 from sqlmodel import Field, SQLModel
 
-from server.models.common import COMMUNE_PATTERN, PROVINCE_PATTERN, created_at_field
+from server.models.common import (
+    COMMUNE_PATTERN,
+    PROVINCE_PATTERN,
+    check_province,
+    clean_optional_name,
+    created_at_field,
+)
 
 __all__ = [
     "OrgKind", "Role", "OrganisationBase", "OrganisationCreate", "OrganisationUpdate",
     "OrganisationPublic", "Organisation", "UserBase", "UserCreate", "UserPublic", "User",
-    "MembershipCreate", "MembershipPublic", "Membership",
+    "MembershipCreate", "MembershipPublic", "Membership", "InvitationStatus", "Invitation",
+    "RevokedToken", "LoginAttempt",
 ]
 
 
@@ -44,6 +52,9 @@ class OrganisationBase(SQLModel):
     #: Names from before the 2025 reorganisation (districts, old province), free text only.
     legacy_address: str | None = Field(default=None, max_length=300)
 
+    _names = field_validator("name", "address_detail", "legacy_address")(clean_optional_name)
+    _province = field_validator("province_code")(check_province)
+
 
 class OrganisationCreate(OrganisationBase):
     pass
@@ -56,6 +67,9 @@ class OrganisationUpdate(SQLModel):
     commune_code: str | None = Field(default=None, schema_extra={"pattern": COMMUNE_PATTERN}, max_length=5)
     address_detail: str | None = Field(default=None, max_length=300)
     legacy_address: str | None = Field(default=None, max_length=300)
+
+    _names = field_validator("name", "address_detail", "legacy_address")(clean_optional_name)
+    _province = field_validator("province_code")(check_province)
 
 
 class Organisation(OrganisationBase, table=True):
@@ -77,6 +91,8 @@ LOGIN_PATTERN = r"^[A-Za-z0-9._@+-]{3,254}$"
 class UserBase(SQLModel):
     login: str = Field(min_length=3, max_length=254, schema_extra={"pattern": LOGIN_PATTERN})
     full_name: str = Field(min_length=1, max_length=120)
+
+    _names = field_validator("full_name")(clean_optional_name)
 
 
 class UserCreate(UserBase):
@@ -123,3 +139,45 @@ class MembershipPublic(SQLModel):
     user_id: int
     organisation_id: int
     role: Role
+
+
+class InvitationStatus(str, enum.Enum):
+    pending = "pending"
+    accepted = "accepted"
+    declined = "declined"
+    withdrawn = "withdrawn"
+
+
+class Invitation(SQLModel, table=True):
+    """A co-op admin's offer of a role; a membership exists only once the invitee accepts."""
+
+    __tablename__ = "invitations"
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisations.id", index=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    role: Role = Field(sa_type=sa.Enum(Role, native_enum=False, length=16))
+    status: InvitationStatus = Field(default=InvitationStatus.pending,
+                                     sa_type=sa.Enum(InvitationStatus, native_enum=False, length=16))
+    invited_by: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    created_at: datetime = created_at_field()
+    answered_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+
+
+class RevokedToken(SQLModel, table=True):
+    """Session tokens ended by logout, by token id; a row goes once the token has expired."""
+
+    __tablename__ = "revoked_tokens"
+    jti: str = Field(primary_key=True, max_length=32)
+    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE")
+    expires_at: datetime = Field(sa_type=sa.DateTime(timezone=True), index=True)
+
+
+class LoginAttempt(SQLModel, table=True):
+    """Login outcomes by throttle key (see :mod:`server.throttle`), shared by all processes."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (sa.Index("ix_login_attempts_key_at", "key", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=300)
+    ok: bool = False
+    at: datetime = Field(sa_type=sa.DateTime(timezone=True), index=True)

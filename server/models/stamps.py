@@ -9,7 +9,8 @@ from sqlmodel import Field, SQLModel
 
 from server.models.common import created_at_field
 
-__all__ = ["StampBatch", "Stamp", "Scan", "LotRecall", "StampBatchPublic", "StampIssueRequest"]
+__all__ = ["StampBatch", "Stamp", "Scan", "LotRecall", "StampBatchPublic", "StampIssueRequest",
+           "PinAttempt"]
 
 
 class StampIssueRequest(SQLModel):
@@ -54,6 +55,9 @@ class Stamp(SQLModel, table=True):
     #: argon2 hash of the scratch-off PIN, if the batch has PINs.
     pin_hash: str | None = Field(default=None, max_length=255)
     pin_used_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    #: Wrong PINs entered since issue or the co-op's last reset; at the limit the PIN locks.
+    pin_failures: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    pin_locked_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     revoked_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     revoked_reason: str | None = Field(default=None, max_length=300)
     scan_count: int = 0
@@ -61,17 +65,38 @@ class Stamp(SQLModel, table=True):
     #: Set when scans from places or at rates one physical stamp cannot explain.
     clone_suspected_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     clone_reason: str | None = Field(default=None, max_length=300)
+    #: The co-op's review of a clone flag: ``cleared`` (scans up to ``clone_cleared_at`` are
+    #: no longer evidence) or ``confirmed``, with their reason.
+    clone_review: str | None = Field(default=None, max_length=16)
+    clone_review_note: str | None = Field(default=None, max_length=300)
+    clone_cleared_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
 
 
 class Scan(SQLModel, table=True):
     """One consumer scan. No personal data: a coarse place only, never the address."""
 
     __tablename__ = "stamp_scans"
+    __table_args__ = (sa.UniqueConstraint("stamp_id", "visitor", name="uq_stamp_scan_visitor"),)
     id: int | None = Field(default=None, primary_key=True)
     stamp_id: int = Field(foreign_key="stamps.id", index=True, ondelete="CASCADE")
     at: datetime = Field(sa_type=sa.DateTime(timezone=True), index=True)
     #: ``net:<hash of the /16 (IPv4) or /32 (IPv6) network>`` or ``geo:<lat 0.1°>,<lon 0.1°>``.
     place: str = Field(max_length=40)
+    #: ``net:<hash>`` of the scan's network, also when ``place`` became a shared position.
+    net: str | None = Field(default=None, max_length=40)
+    #: One scan per visitor per stamp per hour: a salted hash of the hour, the client's
+    #: address and its browser family (it links nothing across hours). None: older scans.
+    visitor: str | None = Field(default=None, max_length=32)
+
+
+class PinAttempt(SQLModel, table=True):
+    """Wrong scratch-off PINs from one client address (a salted hash) in a fixed window:
+    stored, so the throttle holds across API processes and restarts."""
+
+    __tablename__ = "stamp_pin_attempts"
+    key: str = Field(primary_key=True, max_length=32)
+    window_start: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    failures: int = 0
 
 
 class LotRecall(SQLModel, table=True):

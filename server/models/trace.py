@@ -16,7 +16,9 @@ from pydantic import field_validator
 from sqlmodel import Field, SQLModel
 
 from qr import gs1
+from server.models import gs1 as _gs1  # noqa: F401  (GS1 company prefixes: registers its table)
 from server.models.common import created_at_field
+from server.models.trace_flags import LotFlag, LotFlagPublic
 
 __all__ = [
     "LocationKind", "CodeKind", "CodeStatus", "LotLinkRole", "DiaryKind", "CertificateKind",
@@ -374,35 +376,3 @@ class CertificatePublic(SQLModel):
     valid_from: date
     valid_until: date | None
     has_document: bool = False
-
-
-# --------------------------------------------------------------------------- flags
-
-
-class LotFlag(SQLModel, table=True):
-    """A reason a lot may not get consumer stamps, until an inspector overrides it."""
-
-    __tablename__ = "trace_lot_flags"
-    id: int | None = Field(default=None, primary_key=True)
-    lot_id: int = Field(foreign_key="trace_lots.id", index=True, ondelete="CASCADE")
-    #: ``phi``: harvested inside a spraying's pre-harvest interval.
-    kind: str = Field(max_length=24)
-    reason: str = Field(max_length=500)
-    diary_entry_id: int | None = Field(default=None, foreign_key="trace_diary_entries.id",
-                                       ondelete="SET NULL")
-    created_at: datetime = created_at_field()
-    overridden_by: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
-    override_reason: str | None = Field(default=None, max_length=1000)
-    overridden_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
-
-
-class LotFlagPublic(SQLModel):
-    id: int
-    lot_id: int
-    kind: str
-    reason: str
-    diary_entry_id: int | None
-    created_at: datetime
-    overridden_by: int | None
-    override_reason: str | None
-    overridden_at: datetime | None

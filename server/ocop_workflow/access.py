@@ -8,20 +8,27 @@
   other role they hold — platform admins included.
 - The central (ministry) level is recorded by platform admins only.
 - Platform admins see everything.
+- A product, dossier or certificate nobody lets ``who`` see is 404, like a missing one
+  (:func:`server.deps.load_owned`); 403 is for what ``who`` can see but not do.
 """
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
+from typing import TypeVar
+
+from sqlmodel import Session, SQLModel, col, select
 
 from ocop.certificates import EvaluationLevel
 from ocop.groups import SubjectType
-from server.deps import Principal
-from server.errors import Forbidden, Invalid, NotFound
+from server.deps import Principal, load_owned
+from server.errors import Forbidden, Invalid
 from server.models import Organisation, OrgKind, Role
 from server.models.ocop import OcopDossier, OcopProduct
 
-__all__ = ["subject_type", "load_product", "load_dossier", "require_coop_admin",
+T = TypeVar("T", bound=SQLModel)
+
+__all__ = ["subject_type", "load_product", "load_dossier", "load_via_product",
+           "require_coop_admin",
            "evaluator_provinces", "require_evaluator", "can_read_org"]
 
 _SUBJECT = {OrgKind.htx: SubjectType.HTX, OrgKind.dn: SubjectType.DN,
@@ -53,28 +60,49 @@ def can_read_org(session: Session, who: Principal, org: Organisation) -> bool:
     return org.province_code in evaluator_provinces(session, who)
 
 
+def _product_org(_session: Session, product: OcopProduct) -> int:
+    return product.organisation_id
+
+
 def load_product(session: Session, who: Principal, product_id: int) -> tuple[OcopProduct, Organisation]:
-    product = session.get(OcopProduct, product_id)
-    if product is None:
-        raise NotFound(f"Sản phẩm OCOP {product_id} không tồn tại.")
+    """The product and its subject, if ``who`` may read it (404 otherwise)."""
+    product = load_owned(session, who, OcopProduct, product_id, org_of=_product_org,
+                         may_see=lambda oid: _may_read(session, who, oid),
+                         missing=f"Sản phẩm OCOP {product_id} không tồn tại.")
     org = session.get(Organisation, product.organisation_id)
     assert org is not None
-    if not can_read_org(session, who, org):
-        provinces = evaluator_provinces(session, who)
-        if provinces:
-            raise Forbidden(f"Chuyên gia của tỉnh {', '.join(sorted(provinces))} không được "
-                            f"xem, đánh giá hồ sơ của tỉnh {org.province_code}.")
-        raise Forbidden("Bạn không có quyền xem sản phẩm này.")
     return product, org
+
+
+def _may_read(session: Session, who: Principal, org_id: int) -> bool:
+    org = session.get(Organisation, org_id)
+    return org is not None and can_read_org(session, who, org)
+
+
+def _product_id(obj: SQLModel) -> int:
+    product_id: int = obj.product_id  # type: ignore[attr-defined]
+    return product_id
+
+
+def load_via_product(session: Session, who: Principal, model: type[T], obj_id: int,
+                     missing: str) -> tuple[T, OcopProduct, Organisation]:
+    """A dossier or certificate (anything with a ``product_id``), its product and subject,
+    if ``who`` may read the subject (404 otherwise)."""
+    def org_of(s: Session, obj: T) -> int:
+        product = s.get(OcopProduct, _product_id(obj))
+        assert product is not None
+        return product.organisation_id
+
+    obj = load_owned(session, who, model, obj_id, org_of=org_of,
+                     may_see=lambda oid: _may_read(session, who, oid), missing=missing)
+    product, org = load_product(session, who, _product_id(obj))
+    return obj, product, org
 
 
 def load_dossier(session: Session, who: Principal,
                  dossier_id: int) -> tuple[OcopDossier, OcopProduct, Organisation]:
-    dossier = session.get(OcopDossier, dossier_id)
-    if dossier is None:
-        raise NotFound(f"Hồ sơ OCOP {dossier_id} không tồn tại.")
-    product, org = load_product(session, who, dossier.product_id)
-    return dossier, product, org
+    return load_via_product(session, who, OcopDossier, dossier_id,
+                            f"Hồ sơ OCOP {dossier_id} không tồn tại.")
 
 
 def require_coop_admin(who: Principal, org: Organisation) -> None:

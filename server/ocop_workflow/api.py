@@ -19,12 +19,25 @@ from ocop.criteria import CRITERIA_SETS, get_criteria_set
 from ocop.groups import ProductGroup
 from server.deps import CurrentUser, SessionDep, SettingsDep
 from server.errors import NotFound
+from server.models import Organisation, utcnow
 from server.models.ocop import (
     OcopCertificate,
     OcopDocument,
     OcopDossier,
     OcopNotification,
     OcopProductCreate,
+)
+from server.models.ocop_views import (
+    AssessmentView,
+    CatalogueEntryPublic,
+    CriteriaSetPublic,
+    DocumentUploaded,
+    DossierListItem,
+    DossierView,
+    NotificationView,
+    OcopCertificateView,
+    OcopProductDetail,
+    OcopProductView,
 )
 from server.ocop_workflow import certs, workflow
 from server.ocop_workflow.access import evaluator_provinces, load_dossier, load_product
@@ -38,11 +51,12 @@ from server.ocop_workflow.views import (
     result_view,
     visible_products,
 )
-from server.models import Organisation, utcnow
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/ocop", tags=["ocop"])
+#: Routes answering with a whole dossier; a council without sheets has no ``average`` key.
+_DOSSIER: dict[str, Any] = {"response_model": DossierView, "response_model_exclude_unset": True}
 
 AnswerIn = StrictStr | StrictInt | StrictFloat | dict[str, StrictStr | StrictInt | StrictFloat | None]
 
@@ -71,7 +85,7 @@ def _today() -> date:
     return date.today()
 
 
-@router.get("/catalogue")
+@router.get("/catalogue", response_model=list[CatalogueEntryPublic])
 def get_catalogue(session: SessionDep, stars: Annotated[int | None, Query(ge=3, le=5)] = None,
                   group: ProductGroup | None = None,
                   commune: Annotated[str | None, Query(pattern=r"^\d{5}$")] = None,
@@ -82,19 +96,19 @@ def get_catalogue(session: SessionDep, stars: Annotated[int | None, Query(ge=3, 
     return [e.as_dict() for e in entries]
 
 
-@router.get("/criteria")
+@router.get("/criteria", response_model=CriteriaSetPublic)
 def get_criteria(who: CurrentUser, key: str = "qd148-2023/fresh-produce") -> dict[str, Any]:
     if key not in CRITERIA_SETS:
         raise NotFound(f"Không có bộ tiêu chí {key!r}.")
     return get_criteria_set(key).as_dict()
 
 
-@router.get("/products")
+@router.get("/products", response_model=list[OcopProductView])
 def list_products(who: CurrentUser, session: SessionDep) -> list[dict[str, Any]]:
     return [product_view(p, o) for p, o in visible_products(session, who)]
 
 
-@router.post("/products", status_code=201)
+@router.post("/products", response_model=OcopProductView, status_code=201)
 def create_product(body: OcopProductCreate, who: CurrentUser,
                    session: SessionDep) -> dict[str, Any]:
     product = register_product(session, who, body)
@@ -104,7 +118,7 @@ def create_product(body: OcopProductCreate, who: CurrentUser,
     return product_view(product, org)
 
 
-@router.get("/products/{product_id}")
+@router.get("/products/{product_id}", response_model=OcopProductDetail)
 def get_product(product_id: int, who: CurrentUser, session: SessionDep) -> dict[str, Any]:
     product, org = load_product(session, who, product_id)
     dossiers = session.exec(select(OcopDossier).where(OcopDossier.product_id == product.id)
@@ -117,7 +131,7 @@ def get_product(product_id: int, who: CurrentUser, session: SessionDep) -> dict[
             "certificates": [certificate_view(c, _today()) for c in cs]}
 
 
-@router.post("/products/{product_id}/dossiers", status_code=201)
+@router.post("/products/{product_id}/dossiers", status_code=201, **_DOSSIER)
 def create_dossier(product_id: int, who: CurrentUser, session: SessionDep) -> dict[str, Any]:
     product, org = load_product(session, who, product_id)
     dossier = workflow.open_dossier(session, who, product, org, _today())
@@ -125,7 +139,7 @@ def create_dossier(product_id: int, who: CurrentUser, session: SessionDep) -> di
     return dossier_view(session, dossier, product, org, _today())
 
 
-@router.get("/dossiers")
+@router.get("/dossiers", response_model=list[DossierListItem])
 def list_dossiers(who: CurrentUser, session: SessionDep) -> list[dict[str, Any]]:
     """Dossiers ``who`` may see (admins: all; evaluators: their provinces'; co-ops: own)."""
     out = []
@@ -143,13 +157,13 @@ def list_dossiers(who: CurrentUser, session: SessionDep) -> list[dict[str, Any]]
     return out
 
 
-@router.get("/dossiers/{dossier_id}")
+@router.get("/dossiers/{dossier_id}", **_DOSSIER)
 def get_dossier(dossier_id: int, who: CurrentUser, session: SessionDep) -> dict[str, Any]:
     dossier, product, org = load_dossier(session, who, dossier_id)
     return dossier_view(session, dossier, product, org, _today())
 
 
-@router.put("/dossiers/{dossier_id}/self-assessment")
+@router.put("/dossiers/{dossier_id}/self-assessment", response_model=AssessmentView)
 def put_self_assessment(dossier_id: int, body: AnswersIn, who: CurrentUser,
                         session: SessionDep) -> dict[str, Any]:
     dossier, _, org = load_dossier(session, who, dossier_id)
@@ -159,7 +173,8 @@ def put_self_assessment(dossier_id: int, body: AnswersIn, who: CurrentUser,
     return result_view(result)
 
 
-@router.post("/dossiers/{dossier_id}/documents", status_code=201)
+@router.post("/dossiers/{dossier_id}/documents", response_model=DocumentUploaded,
+             status_code=201)
 def upload_document(dossier_id: int, who: CurrentUser, session: SessionDep,
                     settings: SettingsDep, file: UploadFile = File(),
                     kind: str = Form(default="other", max_length=32)) -> dict[str, Any]:
@@ -170,7 +185,9 @@ def upload_document(dossier_id: int, who: CurrentUser, session: SessionDep,
             "content_type": doc.content_type, "sha256": doc.sha256}
 
 
-@router.get("/dossiers/{dossier_id}/documents/{document_id}")
+@router.get("/dossiers/{dossier_id}/documents/{document_id}", response_class=FileResponse,
+            responses={200: {"content": {"application/octet-stream": {
+                "schema": {"type": "string", "format": "binary"}}}}})
 def download_document(dossier_id: int, document_id: int, who: CurrentUser,
                       session: SessionDep, settings: SettingsDep) -> FileResponse:
     load_dossier(session, who, dossier_id)
@@ -187,14 +204,14 @@ def _step_view(session: SessionDep, dossier_id: int, who: CurrentUser) -> dict[s
     return dossier_view(session, dossier, product, org, _today())
 
 
-@router.post("/dossiers/{dossier_id}/submit")
+@router.post("/dossiers/{dossier_id}/submit", **_DOSSIER)
 def submit_dossier(dossier_id: int, who: CurrentUser, session: SessionDep) -> dict[str, Any]:
     dossier, _, org = load_dossier(session, who, dossier_id)
     workflow.submit(session, who, dossier, org, _today())
     return _step_view(session, dossier_id, who)
 
 
-@router.post("/dossiers/{dossier_id}/precheck")
+@router.post("/dossiers/{dossier_id}/precheck", **_DOSSIER)
 def precheck_dossier(dossier_id: int, body: PrecheckIn, who: CurrentUser,
                      session: SessionDep) -> dict[str, Any]:
     dossier, _, org = load_dossier(session, who, dossier_id)
@@ -203,7 +220,7 @@ def precheck_dossier(dossier_id: int, body: PrecheckIn, who: CurrentUser,
     return _step_view(session, dossier_id, who)
 
 
-@router.post("/dossiers/{dossier_id}/return")
+@router.post("/dossiers/{dossier_id}/return", **_DOSSIER)
 def return_dossier(dossier_id: int, body: ReasonIn, who: CurrentUser,
                    session: SessionDep) -> dict[str, Any]:
     dossier, _, org = load_dossier(session, who, dossier_id)
@@ -211,14 +228,14 @@ def return_dossier(dossier_id: int, body: ReasonIn, who: CurrentUser,
     return _step_view(session, dossier_id, who)
 
 
-@router.post("/dossiers/{dossier_id}/resubmit")
+@router.post("/dossiers/{dossier_id}/resubmit", **_DOSSIER)
 def resubmit_dossier(dossier_id: int, who: CurrentUser, session: SessionDep) -> dict[str, Any]:
     dossier, _, org = load_dossier(session, who, dossier_id)
     workflow.resubmit(session, who, dossier, org)
     return _step_view(session, dossier_id, who)
 
 
-@router.put("/dossiers/{dossier_id}/scores")
+@router.put("/dossiers/{dossier_id}/scores", response_model=AssessmentView)
 def put_scores(dossier_id: int, body: AnswersIn, who: CurrentUser,
                session: SessionDep) -> dict[str, Any]:
     dossier, _, org = load_dossier(session, who, dossier_id)
@@ -228,7 +245,7 @@ def put_scores(dossier_id: int, body: AnswersIn, who: CurrentUser,
     return result_view(result)
 
 
-@router.post("/dossiers/{dossier_id}/close")
+@router.post("/dossiers/{dossier_id}/close", **_DOSSIER)
 def close_dossier_council(dossier_id: int, who: CurrentUser,
                           session: SessionDep) -> dict[str, Any]:
     dossier, _, org = load_dossier(session, who, dossier_id)
@@ -236,7 +253,8 @@ def close_dossier_council(dossier_id: int, who: CurrentUser,
     return _step_view(session, dossier_id, who)
 
 
-@router.post("/dossiers/{dossier_id}/certify", status_code=201)
+@router.post("/dossiers/{dossier_id}/certify", response_model=OcopCertificateView,
+             status_code=201)
 def certify_dossier(dossier_id: int, body: CertifyIn, who: CurrentUser,
                     session: SessionDep) -> dict[str, Any]:
     dossier, product, org = load_dossier(session, who, dossier_id)
@@ -246,14 +264,14 @@ def certify_dossier(dossier_id: int, body: CertifyIn, who: CurrentUser,
     return certificate_view(cert, _today())
 
 
-@router.get("/certificates/{certificate_id}")
+@router.get("/certificates/{certificate_id}", response_model=OcopCertificateView)
 def get_certificate(certificate_id: int, who: CurrentUser,
                     session: SessionDep) -> dict[str, Any]:
     cert, _, _ = certs.load_certificate(session, who, certificate_id)
     return certificate_view(cert, _today())
 
 
-@router.post("/certificates/{certificate_id}/revoke")
+@router.post("/certificates/{certificate_id}/revoke", response_model=OcopCertificateView)
 def revoke_certificate(certificate_id: int, body: ReasonIn, who: CurrentUser,
                        session: SessionDep) -> dict[str, Any]:
     cert, _, org = certs.load_certificate(session, who, certificate_id)
@@ -262,7 +280,7 @@ def revoke_certificate(certificate_id: int, body: ReasonIn, who: CurrentUser,
     return certificate_view(cert, _today())
 
 
-@router.get("/notifications")
+@router.get("/notifications", response_model=list[NotificationView])
 def list_notifications(who: CurrentUser, session: SessionDep,
                        unread: bool = False) -> list[dict[str, Any]]:
     stmt = select(OcopNotification).order_by(col(OcopNotification.id).desc())
@@ -278,9 +296,8 @@ def list_notifications(who: CurrentUser, session: SessionDep,
 @router.post("/notifications/{notification_id}/read", status_code=204)
 def read_notification(notification_id: int, who: CurrentUser, session: SessionDep) -> None:
     note = session.get(OcopNotification, notification_id)
-    if note is None:
+    if note is None or not (who.is_admin or note.organisation_id in who.roles):
         raise NotFound("Thông báo không tồn tại.")
-    who.require(note.organisation_id)
     note.read_at = utcnow()
     session.add(note)
     session.commit()

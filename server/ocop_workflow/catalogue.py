@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from ocop.groups import ProductGroup, Subgroup
 from server.models import Organisation
 from server.models.ocop import OcopCertificate, OcopProduct, clean_gtin
+from server.models.trace import Product
 from server.ocop_workflow.access import subject_type
 from server.ocop_workflow.certs import certificate_is_valid, valid_certificate
 
@@ -56,7 +57,10 @@ def current_stars(session: Session, gtin: str, on: date) -> int | None:
 
     ``gtin`` may be a GTIN-8/12/13/14 (compared in its GTIN-14 form). None when the GTIN is
     malformed, no OCOP product carries it, or it has no certificate valid on ``on``
-    (expired or revoked certificates count for nothing).
+    (expired or revoked certificates count for nothing), and when the traceability product
+    with this GTIN (the stamped one) belongs to another organisation than the OCOP product:
+    a co-op's stars never show on another's stamps, even for data older than the GTIN
+    ownership checks (:func:`server.models.gs1.gtin_refusal`).
     """
     try:
         code = clean_gtin(gtin)
@@ -66,6 +70,9 @@ def current_stars(session: Session, gtin: str, on: date) -> int | None:
         return None
     product = session.exec(select(OcopProduct).where(OcopProduct.gtin == code)).first()
     if product is None or product.id is None:
+        return None
+    stamped = session.exec(select(Product.organisation_id).where(Product.gtin == code)).first()
+    if stamped is not None and stamped != product.organisation_id:
         return None
     cert = valid_certificate(session, product.id, on)
     return cert.stars if cert is not None else None

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from ocop.certificates import REMINDER_DAYS_BEFORE
 from ocop.scoring import certificate_expiry, is_valid, reminder_dates
 from server.deps import Principal
-from server.errors import Conflict, Forbidden, Invalid, NotFound
+from server.errors import Conflict, Invalid
 from server.models import Organisation
 from server.models.ocop import (
     DossierStatus,
@@ -28,8 +28,8 @@ from server.models.ocop import (
     OcopNotification,
     OcopProduct,
 )
-from server.ocop_workflow.access import can_read_org, require_evaluator
-from server.ocop_workflow.workflow import record_step, expect
+from server.ocop_workflow.access import load_via_product, require_evaluator
+from server.ocop_workflow.workflow import expect, record_step
 
 __all__ = ["NUMBER_PATTERN", "certify", "revoke", "certificate_is_valid", "valid_certificate",
            "due_reminders", "notify", "load_certificate"]
@@ -68,7 +68,7 @@ def certify(session: Session, who: Principal, dossier: OcopDossier, product: Oco
     if number is None or not number.strip():
         number = f"OCOP-{org.province_code}-{issued.year}-{dossier.id:05d}"
     number = number.strip()
-    if not NUMBER_PATTERN.match(number):
+    if not NUMBER_PATTERN.fullmatch(number):
         raise Invalid("Số giấy chứng nhận chỉ gồm chữ, số và . / _ - (3–60 ký tự).")
     if session.exec(select(OcopCertificate).where(OcopCertificate.number == number)).first():
         raise Conflict(f"Số giấy chứng nhận {number} đã được dùng.")
@@ -90,16 +90,8 @@ def certify(session: Session, who: Principal, dossier: OcopDossier, product: Oco
 
 def load_certificate(session: Session, who: Principal,
                      cert_id: int) -> tuple[OcopCertificate, OcopProduct, Organisation]:
-    cert = session.get(OcopCertificate, cert_id)
-    if cert is None:
-        raise NotFound(f"Giấy chứng nhận {cert_id} không tồn tại.")
-    product = session.get(OcopProduct, cert.product_id)
-    assert product is not None
-    org = session.get(Organisation, product.organisation_id)
-    assert org is not None
-    if not can_read_org(session, who, org):
-        raise Forbidden("Bạn không có quyền xem giấy chứng nhận này.")
-    return cert, product, org
+    return load_via_product(session, who, OcopCertificate, cert_id,
+                            f"Giấy chứng nhận {cert_id} không tồn tại.")
 
 
 def revoke(session: Session, who: Principal, cert: OcopCertificate, org: Organisation,

@@ -18,7 +18,7 @@ from sqlmodel import col, select
 
 from ocop.criteria import get_criteria_set
 from ocop.groups import ProductGroup, Subgroup
-from server.deps import CSRF_COOKIE, CurrentUser, OptionalUser, SessionDep, SettingsDep
+from server.deps import CurrentUser, OptionalUser, SessionDep, SettingsDep
 from server.errors import Invalid, NotFound
 from server.models import Organisation, OrgKind, Role
 from server.models.ocop import OcopAnswer, OcopCertificate, OcopDossier, OcopProductCreate
@@ -28,18 +28,11 @@ from server.ocop_workflow.catalogue import catalogue, catalogue_entry
 from server.ocop_workflow.products import register_product
 from server.ocop_workflow.uploads import DOC_KINDS, save_document
 from server.ocop_workflow.views import dossier_view, visible_products
-from server.pages import templates
+from server.templating import render
 
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
-
-
-def _render(request: Request, name: str, ctx: dict[str, Any], status: int = 200) -> HTMLResponse:
-    ctx.setdefault("csrf", request.cookies.get(CSRF_COOKIE, ""))
-    ctx.setdefault("who", None)
-    ctx["stars_text"] = lambda n: "★" * int(n or 0) + "☆" * (5 - int(n or 0))
-    return templates.TemplateResponse(request, name, ctx, status_code=status)
 
 
 def _see(url: str) -> RedirectResponse:
@@ -54,7 +47,7 @@ def catalogue_page(request: Request, session: SessionDep, who: OptionalUser,
     g = group if group in {x.value for x in ProductGroup} else None
     c = commune if commune.isdigit() and len(commune) == 5 else None
     entries = catalogue(session, date.today(), stars=n, group=g, commune=c)
-    return _render(request, "ocop_catalogue.html", {
+    return render(request, "ocop_catalogue.html", {
         "who": who, "entries": entries, "groups": list(ProductGroup),
         "f": {"stars": n, "group": g, "commune": c or ""}})
 
@@ -65,7 +58,7 @@ def product_public_page(product_id: int, request: Request, session: SessionDep,
     entry = catalogue_entry(session, product_id, date.today())
     if entry is None:
         raise NotFound("Sản phẩm chưa có hoặc không còn giấy chứng nhận OCOP hợp lệ.")
-    return _render(request, "ocop_product.html", {"who": who, "e": entry})
+    return render(request, "ocop_product.html", {"who": who, "e": entry})
 
 
 @router.get("/ocop/manage", response_class=HTMLResponse)
@@ -85,7 +78,7 @@ def manage_page(request: Request, who: CurrentUser, session: SessionDep) -> HTML
     subjects = session.exec(select(Organisation).where(
         Organisation.kind != OrgKind.authority).order_by(col(Organisation.id))).all()
     own = [o for o in subjects if who.is_admin or who.role_in(o.id or 0) == Role.coop_admin]
-    return _render(request, "ocop_manage.html", {
+    return render(request, "ocop_manage.html", {
         "who": who, "rows": rows, "own_orgs": own, "subgroups": list(Subgroup),
         "status_vi": workflow.STATUS_VI})
 
@@ -123,14 +116,14 @@ def dossier_page(dossier_id: int, request: Request, who: CurrentUser,
     is_coop = who.is_admin or who.role_in(org.id or 0) == Role.coop_admin
     evaluator = org.id not in who.roles and (
         who.is_admin or org.province_code in evaluator_provinces(session, who))
-    return _render(request, "ocop_dossier.html", {
+    return render(request, "ocop_dossier.html", {
         "who": who, "d": view, "is_coop": is_coop, "evaluator": evaluator,
         "doc_kinds": DOC_KINDS, "today": date.today().isoformat()})
 
 
 def _sheet_rows(criteria_key: str) -> list[dict[str, Any]]:
-    data = get_criteria_set(criteria_key).as_dict()
-    return data["parts"]
+    parts: list[dict[str, Any]] = get_criteria_set(criteria_key).as_dict()["parts"]
+    return parts
 
 
 @router.get("/ocop/dossiers/{dossier_id}/self", response_class=HTMLResponse)
@@ -138,7 +131,7 @@ def self_page(dossier_id: int, request: Request, who: CurrentUser,
               session: SessionDep) -> HTMLResponse:
     dossier, product, org = load_dossier(session, who, dossier_id)
     chosen = {code: a.option for code, a in _answers(session, dossier).items()}
-    return _render(request, "ocop_self.html", {
+    return render(request, "ocop_self.html", {
         "who": who, "dossier": dossier, "product": product, "parts": _sheet_rows(
             dossier.criteria_set), "chosen": chosen,
         "editable": dossier.status in (workflow.S.draft, workflow.S.returned)})
@@ -178,7 +171,7 @@ def score_page(dossier_id: int, request: Request, who: CurrentUser,
     mine = {code: getattr(a, "option", None) for code, a in sheets.get(who.id, {}).items()}
     others = {ev: {code: getattr(a, "points", None) for code, a in sheet.items()}
               for ev, sheet in sheets.items() if ev != who.id}
-    return _render(request, "ocop_score.html", {
+    return render(request, "ocop_score.html", {
         "who": who, "d": view, "dossier": dossier, "parts": _sheet_rows(dossier.criteria_set),
         "self_answers": self_answers, "mine": mine, "others": others,
         "names": {s["evaluator_id"]: s["evaluator"] for s in view["council"]["sheets"]}})

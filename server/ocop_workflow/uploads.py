@@ -24,7 +24,7 @@ from server.errors import DomainError, Invalid, NotFound
 from server.models import Organisation
 from server.models.ocop import OcopDocument, OcopDossier
 from server.ocop_workflow.access import require_coop_admin
-from server.ocop_workflow.workflow import record_step, expect
+from server.ocop_workflow.workflow import expect, record_step
 from server.settings import Settings
 
 __all__ = ["MAX_BYTES", "DOC_KINDS", "TooLarge", "upload_dir", "sniff", "save_document",
@@ -135,7 +135,7 @@ def save_document(session: Session, settings: Settings, who: Principal, dossier:
 
 def document_path(settings: Settings, doc: OcopDocument) -> Path:
     """The stored file of ``doc``; refuses any name that is not one we generated."""
-    if not _STORED.match(doc.stored_name):
+    if not _STORED.fullmatch(doc.stored_name):
         raise NotFound("Tài liệu không tồn tại.")
     path = upload_dir(settings) / doc.stored_name
     if not path.is_file():

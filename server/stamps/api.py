@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import io
 import tempfile
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlmodel import select
@@ -19,8 +20,9 @@ from server.models import Role
 from server.models.common import utcnow
 from server.models.stamps import LotRecall, Stamp, StampBatch, StampBatchPublic, StampIssueRequest
 from server.models.trace import Lot, Product
+from server.stamps import clone, pins
 from server.stamps.issue import batch_stamps, issue_batch, write_print_files
-from server.stamps.keys import app_keyring
+from server.stamps.services import StampsDep
 from server.trace.stamping import assert_stampable
 
 __all__ = ["router"]
@@ -40,6 +42,30 @@ class ReasonIn(BaseModel):
     reason: str = Field(min_length=5, max_length=300)
 
 
+class CloneReviewIn(ReasonIn):
+    #: ``clear``: the flag was wrong (the scans so far stop counting as evidence);
+    #: ``confirm``: the stamp was copied.
+    action: Literal["clear", "confirm"]
+
+
+class StampStatePublic(BaseModel):
+    serial: str
+    pin_failures: int
+    pin_locked: bool
+    pin_used_at: datetime | None
+    clone_suspected_at: datetime | None
+    clone_reason: str | None
+    clone_review: str | None
+    clone_review_note: str | None
+
+    @classmethod
+    def of(cls, st: Stamp) -> StampStatePublic:
+        return cls(serial=st.serial, pin_failures=st.pin_failures,
+                   pin_locked=st.pin_locked_at is not None, pin_used_at=st.pin_used_at,
+                   clone_suspected_at=st.clone_suspected_at, clone_reason=st.clone_reason,
+                   clone_review=st.clone_review, clone_review_note=st.clone_review_note)
+
+
 def _lot(session: SessionDep, who: CurrentUser, lot_id: int, *roles: Role) -> tuple[Lot, Product]:
     lot = session.get(Lot, lot_id)
     if lot is None:
@@ -52,11 +78,10 @@ def _lot(session: SessionDep, who: CurrentUser, lot_id: int, *roles: Role) -> tu
 
 @router.post("/lots/{lot_id}/stamps", response_model=IssueResponse, status_code=201)
 def issue(lot_id: int, body: StampIssueRequest, who: CurrentUser, session: SessionDep,
-          settings: SettingsDep, request: Request, response: Response) -> IssueResponse:
+          settings: SettingsDep, svc: StampsDep, response: Response) -> IssueResponse:
     lot, product = _lot(session, who, lot_id, Role.coop_admin)
     assert_stampable(session, lot_id)
-    got = issue_batch(session, app_keyring(request), settings.secret_key, lot, product, body,
-                      who.id)
+    got = issue_batch(session, svc.keyring, settings.secret_key, lot, product, body, who.id)
     if not got.created:
         response.status_code = 200
     return IssueResponse(batch=StampBatchPublic.model_validate(got.batch), created=got.created,
@@ -152,3 +177,26 @@ def recall(lot_id: int, body: ReasonIn, who: CurrentUser, session: SessionDep) -
     session.add(row)
     session.commit()
     return {"lot_id": lot_id, "reason": row.reason, "recalled_at": row.created_at}
+
+
+def _own_stamp(session: SessionDep, who: CurrentUser, serial: str) -> Stamp:
+    """A stamp of the caller's co-op (its admin), by serial; 404 for anyone else's."""
+    stamp = session.exec(select(Stamp).where(Stamp.serial == serial[:20])).first()
+    if stamp is None:
+        raise NotFound("No such stamp.")
+    _lot(session, who, stamp.lot_id, Role.coop_admin)
+    return stamp
+
+
+@router.post("/stamps/{serial}/pin-reset", response_model=StampStatePublic)
+def pin_reset(serial: str, who: CurrentUser, session: SessionDep) -> StampStatePublic:
+    """Unlock a stamp's scratch-off PIN locked after too many wrong PINs."""
+    return StampStatePublic.of(pins.reset(session, _own_stamp(session, who, serial)))
+
+
+@router.post("/stamps/{serial}/clone-review", response_model=StampStatePublic)
+def clone_review(serial: str, body: CloneReviewIn, who: CurrentUser,
+                 session: SessionDep) -> StampStatePublic:
+    """The co-op's review of a "may be copied" flag: clear it or confirm it, with a reason."""
+    stamp = _own_stamp(session, who, serial)
+    return StampStatePublic.of(clone.review(session, stamp, body.action, body.reason))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -24,7 +24,7 @@ def local_time(moment: datetime | None, offset: str = "+07:00") -> datetime | No
     if moment is None:
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     try:
         sign = -1 if offset.startswith("-") else 1
         hh, mm = offset.lstrip("+-").split(":")
@@ -65,6 +65,7 @@ class ConsumerView:
         out: list[dict[str, Any]] = []
         for e in self.timeline:
             when = local_time(e.time, e.tz_offset)
+            assert when is not None  # an event always has a time
             key = (e.label_vi, e.biz_step, when.replace(second=0, microsecond=0))
             if out and out[-1]["key"] == key:
                 out[-1]["count"] += 1
@@ -95,9 +96,9 @@ def _waterings(session: Session, lot: Lot, days: int = 120) -> dict[str, Any]:
 
     from server.models.irrigation import IrrigationLog
 
-    end = lot.harvested_at or datetime.now(timezone.utc)
+    end = lot.harvested_at or datetime.now(UTC)
     if end.tzinfo is None:
-        end = end.replace(tzinfo=timezone.utc)
+        end = end.replace(tzinfo=UTC)
     start = end - timedelta(days=days)
     n, litres = session.exec(
         select(sa.func.count(), sa.func.coalesce(sa.func.sum(IrrigationLog.litres), 0.0))

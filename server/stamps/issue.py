@@ -11,13 +11,14 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from qr.gs1 import digital_link, normalize_gtin
 from qr.serial import Keyring, mint_many, short_code
 from qr.stamps import Stamp as QrStamp
-from qr.gs1 import digital_link, normalize_gtin
 from server.errors import Conflict, NotFound
 from server.models.stamps import Stamp, StampBatch, StampIssueRequest
 from server.models.trace import Lot, Product
 from server.stamps.keys import pin_hash
+from server.stamps.pins import PIN_DIGITS
 
 __all__ = ["IssuedBatch", "issue_batch", "batch_stamps", "write_print_files", "lot_by_code"]
 
@@ -80,7 +81,7 @@ def issue_batch(session: Session, keyring: Keyring, secret: str, lot: Lot, produ
         for serial in serials:
             pin = None
             if req.with_pin:
-                pin = f"{secrets.randbelow(10**6):06d}"
+                pin = f"{secrets.randbelow(10**PIN_DIGITS):0{PIN_DIGITS}d}"
                 pins[serial] = pin
             rows.append({"batch_id": batch.id, "lot_id": lot.id, "serial": serial,
                          "pin_hash": pin_hash(secret, serial, pin) if pin else None,

@@ -1,34 +1,19 @@
-"""The stamp-serial keyring and the keyed hash of scratch-off PINs."""
+"""The stamp-serial keyring and the keyed hash of scratch-off PINs (an app's keyring is
+parsed once, in :class:`server.stamps.services.StampServices`)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Any
-
-from fastapi import Request
 
 from qr.serial import Keyring
 from server.settings import Settings
 
-__all__ = ["keyring_of", "app_keyring", "state_keyring", "pin_hash", "pin_matches"]
+__all__ = ["keyring_of", "pin_hash", "pin_matches"]
 
 
 def keyring_of(settings: Settings) -> Keyring:
     return Keyring.from_spec(settings.stamp_keys)
-
-
-def state_keyring(state: Any) -> Keyring:
-    """The keyring of an app (its ``app.state``), parsed once."""
-    ring: Keyring | None = getattr(state, "stamp_keyring", None)
-    if ring is None:
-        ring = keyring_of(state.settings)
-        state.stamp_keyring = ring
-    return ring
-
-
-def app_keyring(request: Request) -> Keyring:
-    return state_keyring(request.app.state)
 
 
 def pin_hash(secret: str, serial: str, pin: str) -> str:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
+
+from qr.gs1 import percent_encode
 
 __all__ = ["GS1_VOC", "LINK_TYPES", "normalise_link_type", "links_for", "linkset",
            "resolver_description"]
@@ -24,7 +25,7 @@ def normalise_link_type(value: str) -> str | None:
 
 
 def links_for(base: str, anchor: str, gtin14: str, lot: str, serial: str) -> dict[str, str]:
-    tail = f"{gtin14}/{quote(lot, safe='')}/{serial}"
+    tail = f"{gtin14}/{percent_encode(lot)}/{serial}"  # a lot ".." stays one segment
     return {
         "defaultLink": anchor,
         "pip": anchor,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -163,7 +163,7 @@ def claim(body: ClaimBody, who: CurrentUser, session: SessionDep) -> DeviceOut:
 # ---- readings ----------------------------------------------------------------------------
 
 def _range(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
-    end = end or datetime.now(timezone.utc)
+    end = end or datetime.now(UTC)
     return (start or end - timedelta(days=1)), end
 
 

@@ -157,14 +157,20 @@ def _service_password(settings, name: str, given: str | None) -> str:  # type: i
 
 
 def mosquitto_config(out: Path = typer.Option(..., help="Directory for passwd, acl, nongso.conf."),
-                     port: int = typer.Option(1883, help="Listener port in nongso.conf."),
+                     port: int = typer.Option(1883, help="Devices' listener port in nongso.conf."),
+                     service_port: int = typer.Option(1884, help="Listener port for the ingest "
+                                                      "workers and the controller."),
+                     service_bind: str = typer.Option("127.0.0.1", help="Address of that "
+                                                      "listener (keep it off the devices' network)."),
+                     certfile: Path | None = typer.Option(None, help="TLS certificate chain for "
+                                                          "the devices' listener (with --keyfile)."),
+                     keyfile: Path | None = typer.Option(None, help="Its private key."),
                      reload_pid: Path | None = typer.Option(
                          None, help="Mosquitto's pid file: send it SIGHUP afterwards.")) -> None:
     """Write Mosquitto's password file and ACL from the device registry."""
     from server.telemetry.credentials import mosquitto_hash
     from server.telemetry.ingest import parse_mqtt_url
-    from server.telemetry.mosquitto import (CONTROL_USER, INGEST_USER, BrokerAccount,
-                                            write_config)
+    from server.telemetry.mosquitto import CONTROL_USER, INGEST_USER, BrokerAccount, write_config
 
     settings, engine = _engine()
     url_pw = None
@@ -175,9 +181,11 @@ def mosquitto_config(out: Path = typer.Option(..., help="Directory for passwd, a
     control_pw = _service_password(settings, "mqtt_control_password", None)
     counts = write_config(out, engine, [BrokerAccount(INGEST_USER, mosquitto_hash(ingest_pw)),
                                         BrokerAccount(CONTROL_USER, mosquitto_hash(control_pw))],
-                          port)
-    typer.echo(f"wrote {out}/passwd ({counts['devices']} devices + {counts['services']} service "
-               f"accounts), {out}/acl, {out}/nongso.conf")
+                          port, service_port, service_bind,
+                          (certfile, keyfile) if certfile and keyfile else None)
+    typer.echo(f"wrote {out}/passwd + acl ({counts['devices']} devices, port {port}), "
+               f"{out}/services.passwd + services.acl ({counts['services']} service accounts, "
+               f"{service_bind}:{service_port}), {out}/nongso.conf")
     typer.echo(f"ingest account: {INGEST_USER} (password in {settings.var_dir}/"
                "mqtt_ingest_password unless NONGSO_MQTT_URL carries it)")
     if reload_pid is not None:
@@ -190,10 +198,15 @@ def mosquitto_config(out: Path = typer.Option(..., help="Directory for passwd, a
 
 def ingest(client_id: str = typer.Option("", help="Stable MQTT client id (persistent session); "
                                          "default nongso-ingest-<host>-<index>."),
-           index: int = typer.Option(1, help="Worker number on this host."),
-           group: str = typer.Option("ingest", help="Shared-subscription group."),
-           mqtt311: bool = typer.Option(False, "--mqtt311", help="Broker without MQTT 5: "
-                                        "plain subscription, one worker."),
+           index: int = typer.Option(1, min=1, help="This worker's number, 1..--workers "
+                                     "(unique across hosts)."),
+           workers: int = typer.Option(1, min=1, max=64, help="How many workers share the "
+                                       "stream (each keeps the devices hashed to its index)."),
+           shared: bool = typer.Option(False, "--shared", help="An MQTT 5 shared subscription "
+                                       "instead (only for a broker that restores them after a "
+                                       "restart; Mosquitto 2.0 does not)."),
+           group: str = typer.Option("ingest", help="Shared-subscription group (--shared)."),
+           mqtt311: bool = typer.Option(False, "--mqtt311", help="Broker without MQTT 5."),
            batch_size: int = typer.Option(2000, min=1, max=50000),
            flush_ms: int = typer.Option(100, min=1, max=10000),
            receive_max: int = typer.Option(20000, min=1, max=65535)) -> None:
@@ -203,13 +216,18 @@ def ingest(client_id: str = typer.Option("", help="Stable MQTT client id (persis
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings, engine = _engine()
-    url = settings.mqtt_url or os.environ.get("NONGSO_MQTT_URL", "")
+    url = settings.mqtt_url
     if not url:
-        raise _fail("set NONGSO_MQTT_URL (mqtt://nongso-ingest:<password>@host:1883)")
+        raise _fail("set NONGSO_MQTT_URL (mqtt://nongso-ingest:<password>@127.0.0.1:1884, "
+                    "the service listener of `nongso mosquitto-config`)")
+    if index > workers and not shared:
+        raise _fail(f"--index {index} is not in 1..--workers {workers}")
     cid = client_id or f"nongso-ingest-{socket.gethostname()}-{index}"
     worker = IngestWorker(engine, IngestConfig(
-        mqtt_url=url, client_id=cid, group=group, mqtt5=not mqtt311, batch_size=batch_size,
-        flush_s=flush_ms / 1000, receive_max=receive_max))
+        mqtt_url=url, client_id=cid, group=group, mqtt5=not mqtt311, workers=workers,
+        index=index, shared=shared, batch_size=batch_size,
+        flush_s=flush_ms / 1000, receive_max=receive_max,
+        metrics_port=settings.ingest_metrics_port))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

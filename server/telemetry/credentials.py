@@ -48,8 +48,7 @@ def mosquitto_hash(password: str, salt: bytes | None = None,
     """``$7$<iterations>$<base64 salt>$<base64 PBKDF2-SHA512>``, as ``mosquitto_passwd`` writes."""
     salt = salt if salt is not None else secrets.token_bytes(_SALT_BYTES)
     digest = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, iterations, 64)
-    return "$7${}${}${}".format(iterations, base64.b64encode(salt).decode(),
-                                base64.b64encode(digest).decode())
+    return f"$7${iterations}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
 
 
 def mosquitto_verify(password: str, hashed: str) -> bool:
@@ -80,7 +79,7 @@ def claim_hash(code: str) -> str:
 
 
 def check_uid(session: Session, uid: str) -> None:
-    if not UID_RE.match(uid) or uid.lower().startswith(RESERVED_PREFIX):
+    if not UID_RE.fullmatch(uid) or uid.lower().startswith(RESERVED_PREFIX):
         raise Invalid("Device id must be 3-64 letters, digits, '-' or '_' and must not "
                       f"start with '{RESERVED_PREFIX}'.")
     if session.exec(select(Device.id).where(Device.uid == uid)).first() is not None or \

@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -21,7 +21,7 @@ from server.models.telemetry import READING_METRICS
 from server.telemetry.decoder import Ack, DecodeError, Status, Telemetry, decode, parse_topic
 from server.telemetry.store import Batch, ReadingRow
 
-__all__ = ["DeviceInfo", "DeviceDirectory", "add_message", "DEAD_PAYLOAD_CAP"]
+__all__ = ["DeviceInfo", "DeviceDirectory", "add_message", "dead_letter", "DEAD_PAYLOAD_CAP"]
 
 log = logging.getLogger(__name__)
 
@@ -82,10 +82,20 @@ def _dead(batch: Batch, topic: str, uid: str | None, reason: str, detail: str,
                        "payload": bytes(payload[:DEAD_PAYLOAD_CAP]), "size": len(payload)})
 
 
+def dead_letter(batch: Batch, topic: str, reason: str, detail: str, payload: bytes,
+                received: float) -> None:
+    """Add ``payload`` (received on ``topic``) to ``batch`` as a dead letter."""
+    try:
+        uid: str | None = parse_topic(topic)[0]
+    except DecodeError:
+        uid = None
+    _dead(batch, topic, uid, reason, detail, payload, datetime.fromtimestamp(received, UTC))
+
+
 def add_message(batch: Batch, directory: DeviceDirectory, topic: str, payload: bytes,
                 received: float) -> str | None:
     """Add one message to ``batch``; return the dead-letter reason, or None when accepted."""
-    at = datetime.fromtimestamp(received, timezone.utc)
+    at = datetime.fromtimestamp(received, UTC)
     uid: str | None = None
     try:
         uid, kind = parse_topic(topic)
@@ -109,7 +119,7 @@ def add_message(batch: Batch, directory: DeviceDirectory, topic: str, payload: b
                 extra["bt"], extra["up"] = r.bt, r.up
                 when, known = at, False
             else:
-                when, known = datetime.fromtimestamp(r.t, timezone.utc), True
+                when, known = datetime.fromtimestamp(r.t, UTC), True
             batch.readings.append(ReadingRow(dev.id, dev.zone_id, r.seq, when, known, at,
                                              metrics, extra or None))
         if delta.dropped is None or msg.drop > delta.dropped:

@@ -2,10 +2,15 @@
 
 * paho-mqtt 2 (callback API 2), QoS 1, a persistent session (MQTT 5: clean start off and a
   session expiry; 3.1.1: clean session off) under a stable client id;
-* MQTT 5 **shared subscription** ``$share/<group>/nongso/v1/+/<kind>`` so N workers split
-  the stream; for a 3.1.1-only broker (the demo's amqtt) a plain subscription;
+* K workers split the stream by device: each holds a persistent **plain** subscription to
+  ``nongso/v1/+/<kind>``, keeps the devices whose uid hashes to its index and acknowledges
+  the rest at once (:func:`partition_of`). Plain subscriptions are restored by Mosquitto
+  after a restart, so nothing published before the workers reconnect is lost; MQTT 5
+  shared subscriptions (``shared=True``) are not restored by Mosquitto 2.0;
 * **manual acknowledgement**: a message is PUBACKed only after the transaction holding it
   committed, so a crash loses nothing (the broker re-sends, duplicates are refused);
+* a message that breaks the store is dead-lettered, the rest committed (:mod:`.writer`);
+  only connection errors are retried;
 * at most ``receive_max`` unacknowledged messages (MQTT 5 Receive Maximum): while the
   database is down the worker holds that many and the broker holds the rest;
 * batches flushed by size or after ``flush_s``.
@@ -14,9 +19,9 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
+import zlib
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +29,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
@@ -31,15 +37,24 @@ from sqlalchemy.engine import Engine
 
 from server import metrics
 from server.telemetry.decoder import KINDS, TOPIC_PREFIX
-from server.telemetry.dispatch import DeviceDirectory, add_message
-from server.telemetry.store import Batch, Store
+from server.telemetry.dispatch import DeviceDirectory
+from server.telemetry.store import Store
+from server.telemetry.writer import BatchWriter, Msg, Outcome
 
-__all__ = ["IngestConfig", "IngestStats", "IngestWorker", "parse_mqtt_url"]
+__all__ = ["IngestConfig", "IngestStats", "IngestWorker", "Msg", "parse_mqtt_url",
+           "partition_of"]
 
 log = logging.getLogger(__name__)
 
-# (connection generation, mid, qos, topic, payload, received at)
-Msg = tuple[int, int, int, str, bytes, float]
+_new_msg = tuple.__new__
+
+
+
+def partition_of(topic: str, workers: int) -> int:
+    """The worker (1..``workers``) that keeps messages of the device on ``topic``."""
+    parts = topic.split("/", 3)
+    uid = parts[2] if len(parts) > 2 else topic
+    return zlib.crc32(uid.encode()) % workers + 1
 
 
 def parse_mqtt_url(url: str) -> dict[str, Any]:
@@ -58,13 +73,24 @@ class IngestConfig:
     mqtt_url: str
     client_id: str = "nongso-ingest-1"
     group: str = "ingest"
-    #: MQTT 5 with shared subscriptions; False: MQTT 3.1.1 and a plain subscription.
+    #: MQTT 5 (Receive Maximum, session expiry); False: MQTT 3.1.1 (clean session off).
     mqtt5: bool = True
+    #: Worker ``index`` of ``workers`` (1-based): each holds a persistent *plain*
+    #: subscription, receives every message and keeps the devices whose uid hashes to its
+    #: index (the others are acknowledged at once). Plain subscriptions survive a broker
+    #: restart; Mosquitto 2.0's shared subscriptions do not (see docs/operations.md).
+    workers: int = 1
+    index: int = 1
+    #: An MQTT 5 shared subscription ``$share/<group>/…`` instead (a broker that restores
+    #: shared subscriptions after a restart, e.g. EMQX; lossy on Mosquitto 2.0).
+    shared: bool = False
     batch_size: int = 2000
     flush_s: float = 0.1
     receive_max: int = 20000
     session_expiry_s: int = 7 * 86400
     keepalive_s: int = 30
+    #: Serve this worker's metrics at ``127.0.0.1:<port>/metrics`` (0: off).
+    metrics_port: int = 0
 
 
 @dataclass
@@ -78,6 +104,7 @@ class IngestStats:
     db_errors: int = 0
     connects: int = 0
     connected: bool = False
+    skipped: int = 0  #: other workers' messages (partitioned plain subscriptions)
     last_error: str = ""
     dead_reasons: dict[str, int] = field(default_factory=dict)
 
@@ -96,9 +123,14 @@ class IngestWorker:
         self.config = config
         self.store = Store(engine)
         self.directory = DeviceDirectory(engine)
+        self.writer = BatchWriter(self.store, self.directory)
         self.stats = IngestStats()
         self.on_commit = on_commit
         self._inbox: deque[Msg] = deque()
+        self._owned: dict[str, bool] = {}
+        self._partitioned = config.workers > 1 and not config.shared
+        if not config.shared and not 1 <= config.index <= config.workers:
+            raise ValueError(f"worker index {config.index} not in 1..{config.workers}")
         self._gen = 0
         self._stop = threading.Event()
         self._client = self._make_client()
@@ -108,10 +140,10 @@ class IngestWorker:
         c = self.config
         p = parse_mqtt_url(c.mqtt_url)
         if c.mqtt5:
-            client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=c.client_id,
+            client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=c.client_id,
                                  protocol=mqtt.MQTTv5, manual_ack=True)
         else:
-            client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=c.client_id,
+            client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=c.client_id,
                                  protocol=mqtt.MQTTv311, clean_session=False, manual_ack=True)
         if p["username"]:
             client.username_pw_set(p["username"], p["password"])
@@ -126,9 +158,18 @@ class IngestWorker:
 
     def topics(self) -> list[str]:
         plain = [f"{TOPIC_PREFIX}+/{k}" for k in KINDS]
-        if self.config.mqtt5:
+        if self.config.shared:
             return [f"$share/{self.config.group}/{t}" for t in plain]
         return plain
+
+    def owns(self, topic: str) -> bool:
+        """Is this topic's device in this worker's partition? (cached per topic)"""
+        got = self._owned.get(topic)
+        if got is None:
+            got = partition_of(topic, self.config.workers) == self.config.index
+            if len(self._owned) < 1_000_000:
+                self._owned[topic] = got
+        return got
 
     def _on_connect(self, client: mqtt.Client, _u: Any, flags: Any, reason: Any,
                     _p: Any) -> None:
@@ -139,6 +180,9 @@ class IngestWorker:
         self.stats.connects += 1
         self.stats.connected = True
         if self.config.mqtt5:
+            if not self.config.shared:  # a session from before: no second copy of each message
+                client.unsubscribe([f"$share/{self.config.group}/{TOPIC_PREFIX}+/{k}"
+                                    for k in KINDS])
             client.subscribe([(t, SubscribeOptions(qos=1)) for t in self.topics()])
         else:
             client.subscribe([(t, 1) for t in self.topics()])
@@ -154,14 +198,19 @@ class IngestWorker:
         if not self._stop.is_set():
             log.warning("disconnected from the broker (%s); reconnecting", reason)
 
-    def _on_message(self, _c: Any, _u: Any, msg: mqtt.MQTTMessage) -> None:
-        self._inbox.append((self._gen, msg.mid, msg.qos, msg.topic, bytes(msg.payload),
-                            time.time()))
+    def _on_message(self, client: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
+        if self._partitioned and not self.owns(msg.topic):
+            client.ack(msg.mid, msg.qos)  # another worker's device: it has its own copy
+            self.stats.skipped += 1
+            return
+        # tuple.__new__ builds the NamedTuple at plain-tuple cost (3x cheaper than Msg(...))
+        self._inbox.append(_new_msg(Msg, (self._gen, msg.mid, msg.qos, msg.topic,
+                                          bytes(msg.payload), time.time())))
 
     def start(self) -> None:
         c = self.config
         if c.mqtt5:
-            props = Properties(PacketTypes.CONNECT)
+            props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
             props.SessionExpiryInterval = c.session_expiry_s
             props.ReceiveMaximum = min(max(c.receive_max, 1), 65535)
             self._client.connect_async(self._host, self._port, keepalive=c.keepalive_s,
@@ -196,21 +245,16 @@ class IngestWorker:
         return out
 
     def _write(self, msgs: list[Msg]) -> None:
-        """Commit ``msgs`` (retrying while the database is down), then acknowledge them."""
+        """Commit ``msgs`` (retrying while the database is unreachable), then acknowledge
+        them. A message that breaks the store is dead-lettered (:mod:`.writer`)."""
         delay = 0.2
         while True:
             try:
-                batch = Batch()
-                dead: list[str] = []
-                for _gen, _mid, _qos, topic, payload, received in msgs:
-                    reason = add_message(batch, self.directory, topic, payload, received)
-                    if reason is not None:
-                        dead.append(reason)
                 t_commit = time.perf_counter()
-                result = self.store.write(batch)
+                out = self.writer.write(msgs)
                 metrics.INGEST_COMMIT_SECONDS.observe(time.perf_counter() - t_commit)
                 break
-            except Exception as exc:  # database down, lock timeout, ...
+            except Exception as exc:  # a connection error only: database down, restarting
                 self.stats.db_errors += 1
                 metrics.INGEST_DB_ERRORS.inc()
                 self.stats.last_error = f"{type(exc).__name__}: {exc}"[:300]
@@ -219,28 +263,31 @@ class IngestWorker:
                 if self._stop.wait(delay):
                     return
                 delay = min(delay * 2, 5.0)
-                if all(m[0] != self._gen for m in msgs):
+                if all(m.gen != self._gen for m in msgs):
                     return  # the broker will re-send all of them on the new connection
         now = time.time()
         gen = self._gen
         for m in msgs:
-            if m[0] == gen:
-                self._client.ack(m[1], m[2])
+            if m.gen == gen:
+                self._client.ack(m.mid, m.qos)
+        self._count(msgs, out)
+        if self.on_commit is not None:
+            self.on_commit(msgs, now)
+
+    def _count(self, msgs: list[Msg], out: Outcome) -> None:
         s = self.stats
         s.batches += 1
         s.received += len(msgs)
         s.committed += len(msgs)
-        s.readings += result.inserted
-        s.duplicates += result.duplicates
-        s.dead_letters += len(dead)
-        for r in dead:
+        s.readings += out.inserted
+        s.duplicates += out.duplicates
+        s.dead_letters += len(out.dead)
+        for r in out.dead:
             s.dead_reasons[r] = s.dead_reasons.get(r, 0) + 1
             metrics.INGEST_DEAD_LETTERS.inc(reason=r.split(":")[0])
         metrics.INGEST_MESSAGES.inc(len(msgs))
-        metrics.INGEST_READINGS.inc(result.inserted)
-        metrics.INGEST_DUPLICATES.inc(result.duplicates)
-        if self.on_commit is not None:
-            self.on_commit(msgs, now)
+        metrics.INGEST_READINGS.inc(out.inserted)
+        metrics.INGEST_DUPLICATES.inc(out.duplicates)
 
     def step(self, timeout: float = 0.5) -> int:
         """Wait up to ``timeout`` for messages; commit and acknowledge one batch."""
@@ -253,9 +300,8 @@ class IngestWorker:
     def run(self, stop: threading.Event | None = None, report_s: float = 30.0) -> None:
         """Process batches until ``stop`` is set (or :meth:`stop` is called)."""
         self.directory.reload()
-        port = os.environ.get("NONGSO_INGEST_METRICS_PORT", "")
-        if port.isdigit():
-            metrics.serve_in_thread(int(port))  # Prometheus scrapes each worker
+        if self.config.metrics_port:
+            metrics.serve_in_thread(self.config.metrics_port)  # Prometheus scrapes each worker
         self.start()
         next_report = time.monotonic() + report_s
         try:

@@ -11,7 +11,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,7 +25,7 @@ from server.timeutil import as_utc
 __all__ = ["parse_bucket", "series", "export_csv", "device_health", "sequence_gaps",
            "DEFAULT_INTERVAL_S", "MAX_BUCKETS", "ORIGIN"]
 
-ORIGIN = datetime(2000, 1, 1, tzinfo=timezone.utc)
+ORIGIN = datetime(2000, 1, 1, tzinfo=UTC)
 _ORIGIN_EPOCH = int(ORIGIN.timestamp())
 MAX_BUCKETS = 5000
 #: Report interval assumed for a device that never said when it reports next.
@@ -75,7 +75,7 @@ def series(session: Session, *, start: datetime, end: datetime, bucket_s: int,
         "AND NOT time_known"), params).scalar_one()
     out = []
     for b, n, lo, mean, hi in rows:
-        t = b if pg else datetime.fromtimestamp(int(b), timezone.utc)
+        t = b if pg else datetime.fromtimestamp(int(b), UTC)
         out.append({"t": as_utc(t).isoformat().replace("+00:00", "Z"), "n": int(n),
                     "min": _round(lo), "mean": _round(mean), "max": _round(hi)})
     return {key: ident, "metric": metric, "bucket_s": bucket_s,
@@ -121,7 +121,7 @@ def export_csv(session: Session, *, start: datetime, end: datetime, zone_id: int
 def device_health(device: Device, state: DeviceState | None,
                   now: datetime | None = None) -> dict[str, Any]:
     """online / asleep / offline (with why) / never_seen, and the honest counters."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     out: dict[str, Any] = {"status": "never_seen", "why": None, "last_seen_at": None,
                            "expected_interval_s": DEFAULT_INTERVAL_S, "battery_mv": None,
                            "rssi_dbm": None, "firmware": device.firmware_version,
@@ -179,7 +179,7 @@ def zone_summary(session: Session, devices: list[Device] | Any) -> dict[str, Any
     seen = [as_utc(s.last_seen_at) for s in states if s is not None and s.last_seen_at]
     if not moist and not seen:
         return None
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     out: dict[str, Any] = {"moisture_pct": None, "moisture_age": None,
                            "last_seen_at": max(seen) if seen else None}
     if moist:

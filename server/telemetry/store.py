@@ -14,7 +14,7 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -197,7 +197,7 @@ class Store:
         months = {(r.time.year, r.time.month) for r in rows} - self._months
         for y, m in sorted(months):
             conn.execute(sa.text("SELECT readings_ensure_partition(:ts)"),
-                         {"ts": datetime(y, m, 1, tzinfo=timezone.utc)})
+                         {"ts": datetime(y, m, 1, tzinfo=UTC)})
         self._months |= months
 
     def _pg_readings(self, conn: Connection, rows: list[ReadingRow]) -> set[tuple[int, int]]:
@@ -247,17 +247,23 @@ class Store:
             unique.setdefault((r.device_id, r.seq), r)
         rows = list(unique.values())
         self._pending_touch = {}
-        with self.engine.begin() as conn:
-            new_keys: set[tuple[int, int]] = set()
-            if rows:
-                new_keys = (self._pg_readings if self.pg else self._sqlite_readings)(conn, rows)
-            if batch.states:
-                conn.execute(self._upsert, self._state_rows(batch, rows, new_keys))
-                self._touch_devices(conn, batch)
-            if batch.acks:
-                conn.execute(sa.insert(DeviceAck.__table__), batch.acks)  # type: ignore[attr-defined]
-            if batch.dead:
-                conn.execute(sa.insert(DeadLetter.__table__), batch.dead)  # type: ignore[attr-defined]
+        months = set(self._months)
+        try:
+            with self.engine.begin() as conn:
+                new_keys: set[tuple[int, int]] = set()
+                if rows:
+                    new_keys = (self._pg_readings if self.pg else self._sqlite_readings)(conn,
+                                                                                         rows)
+                if batch.states:
+                    conn.execute(self._upsert, self._state_rows(batch, rows, new_keys))
+                    self._touch_devices(conn, batch)
+                if batch.acks:
+                    conn.execute(sa.insert(DeviceAck.__table__), batch.acks)  # type: ignore[attr-defined]
+                if batch.dead:
+                    conn.execute(sa.insert(DeadLetter.__table__), batch.dead)  # type: ignore[attr-defined]
+        except BaseException:
+            self._months = months  # partitions created in the rolled-back transaction are gone
+            raise
         self._touched.update(self._pending_touch)
         self._pending_touch = {}
         return WriteResult(len(new_keys), len(batch.readings) - len(new_keys))

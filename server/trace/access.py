@@ -1,11 +1,16 @@
-"""Access helpers: every route checks the role AND the organisation (others get 403)."""
+"""Access helpers: every route checks the role AND the organisation.
+
+Objects found by id go through :func:`server.deps.load_owned`: another organisation's lot
+or product is 404 like a missing one; an organisation named in the request that the caller
+does not belong to is 403.
+"""
 
 from __future__ import annotations
 
 from sqlmodel import Session
 
-from server.deps import Principal, load_zone
-from server.errors import Invalid, NotFound
+from server.deps import Principal, load_owned, load_zone
+from server.errors import Invalid
 from server.models import Role, Zone
 from server.models.trace import Lot, Product
 
@@ -38,19 +43,11 @@ def visible_orgs(who: Principal, org_id: int | None) -> list[int] | None:
 
 
 def load_lot(session: Session, who: Principal, lot_id: int, *roles: Role) -> Lot:
-    lot = session.get(Lot, lot_id)
-    if lot is None:
-        raise NotFound(f"Lot {lot_id} does not exist.")
-    who.require(lot.organisation_id, *roles)
-    return lot
+    return load_owned(session, who, Lot, lot_id, *roles)
 
 
 def load_product(session: Session, who: Principal, product_id: int, *roles: Role) -> Product:
-    product = session.get(Product, product_id)
-    if product is None:
-        raise NotFound(f"Product {product_id} does not exist.")
-    who.require(product.organisation_id, *roles)
-    return product
+    return load_owned(session, who, Product, product_id, *roles)
 
 
 def load_zone_for(session: Session, who: Principal, zone_id: int, *roles: Role) -> Zone:

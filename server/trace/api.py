@@ -6,16 +6,17 @@ lineage, stamping status and EPCIS in :mod:`server.trace.api_lots`.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from server.deps import CurrentUser, SessionDep, SettingsDep
-from server.errors import Conflict, NotFound
+from server.errors import Conflict, GtinNotOwned, NotFound
+from server.models.gs1 import gtin_refusal
 from server.models.trace import (
     Certificate,
     CertificateKind,
@@ -34,13 +35,16 @@ from server.models.trace import (
     RegistrationCodeCreate,
     RegistrationCodePublic,
 )
-from server.trace import api_lots, certificates, diary, photos
+from server.models.trace_views import IrrigationSummary, LotDiary
+from server.trace import api_lots, api_prefixes, certificates, diary, photos
 from server.trace.access import RECORDERS, WRITERS, load_lot, load_product, load_zone_for, visible_orgs
+from server.trace.tenancy import check_refs
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["traceability"])
 router.include_router(api_lots.router)
+router.include_router(api_prefixes.router)
 
 
 def _save(session: SessionDep, row: Any, what: str) -> Any:
@@ -66,6 +70,8 @@ def list_products(who: CurrentUser, session: SessionDep, org_id: int | None = No
 @router.post("/products", response_model=ProductPublic, status_code=201)
 def create_product(body: ProductCreate, who: CurrentUser, session: SessionDep) -> Product:
     who.require(body.organisation_id, *WRITERS)
+    if refusal := gtin_refusal(session, body.organisation_id, body.gtin):
+        raise GtinNotOwned(refusal)
     return _save(session, Product.model_validate(body), "GTIN")  # type: ignore[no-any-return]
 
 
@@ -76,12 +82,15 @@ def get_product(product_id: int, who: CurrentUser, session: SessionDep) -> Produ
 
 @router.put("/products/{product_id}/photo", response_model=ProductPublic)
 async def put_product_photo(product_id: int, who: CurrentUser, session: SessionDep,
-                            settings: SettingsDep, photo: UploadFile = File()) -> Product:
+                            settings: SettingsDep, request: Request,
+                            photo: UploadFile = File()) -> Product:
     """The product photo for consumer pages and link previews (JPEG, PNG or WebP; the server
-    stores an upright, scaled JPEG without the upload's metadata)."""
+    stores an upright, scaled JPEG without the upload's metadata). Decoded off the event
+    loop, a few at a time (503 with ``Retry-After`` when all decode slots stay busy)."""
     product = load_product(session, who, product_id, *WRITERS)
     data = await photo.read(photos.MAX_BYTES + 1)
-    return photos.store(session, settings.var_dir, product, data)
+    limiter = photos.limiter_for(request.app.state, settings)
+    return await photos.store_async(session, settings.var_dir, product, data, limiter)
 
 
 @router.delete("/products/{product_id}/photo", response_model=ProductPublic)
@@ -104,6 +113,7 @@ def list_locations(who: CurrentUser, session: SessionDep,
 @router.post("/locations", response_model=LocationPublic, status_code=201)
 def create_location(body: LocationCreate, who: CurrentUser, session: SessionDep) -> Location:
     who.require(body.organisation_id, *WRITERS)
+    check_refs(session, body.organisation_id, farm_id=body.farm_id)
     return _save(session, Location.model_validate(body), "location")  # type: ignore[no-any-return]
 
 
@@ -122,8 +132,8 @@ def create_code(body: RegistrationCodeCreate, who: CurrentUser,
                 session: SessionDep) -> RegistrationCode:
     """A planting-area or packing-house code, stored exactly as the authority issued it."""
     who.require(body.organisation_id, *WRITERS)
-    if body.zone_id is not None:
-        load_zone_for(session, who, body.zone_id, *WRITERS)
+    check_refs(session, body.organisation_id, farm_id=body.farm_id, zone_id=body.zone_id,
+               location_id=body.location_id)
     row = RegistrationCode.model_validate(body)
     return _save(session, row, "code")  # type: ignore[no-any-return]
 
@@ -142,16 +152,18 @@ def add_diary(zone_id: int, body: DiaryEntryCreate, who: CurrentUser,
     return diary.add_entry(session, zone_id, body, who.id)
 
 
-@router.get("/zones/{zone_id}/irrigation")
+@router.get("/zones/{zone_id}/irrigation", response_model=IrrigationSummary,
+            response_model_exclude_unset=True)
 def irrigation(zone_id: int, who: CurrentUser, session: SessionDep,
                days: int = 30) -> dict[str, Any]:
     load_zone_for(session, who, zone_id)
-    end = datetime.now(timezone.utc)
+    end = datetime.now(UTC)
     return diary.irrigation_summary(session, zone_id, end - timedelta(days=max(1, min(days, 366))),
                                     end)
 
 
-@router.get("/lots/{lot_id}/diary")
+@router.get("/lots/{lot_id}/diary", response_model=LotDiary,
+            response_model_exclude_unset=True)
 def lot_diary(lot_id: int, who: CurrentUser, session: SessionDep) -> dict[str, Any]:
     load_lot(session, who, lot_id)
     return diary.diary_summary(session, lot_id)
@@ -188,7 +200,9 @@ async def create_certificate(
     return certificates.public(cert)
 
 
-@router.get("/certificates/{cert_id}/document")
+@router.get("/certificates/{cert_id}/document", response_class=FileResponse,
+            responses={200: {"content": {"application/pdf": {
+                "schema": {"type": "string", "format": "binary"}}}}})
 def certificate_document(cert_id: int, who: CurrentUser, session: SessionDep,
                          settings: SettingsDep) -> FileResponse:
     cert = session.get(Certificate, cert_id)

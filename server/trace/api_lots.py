@@ -13,9 +13,18 @@ from server.deps import CurrentUser, SessionDep, SettingsDep
 from server.errors import Forbidden, Invalid, NotFound
 from server.models import Role
 from server.models.trace import Lot, LotCreate, LotFlag, LotFlagPublic, LotPublic, Product
+from server.models.trace_views import (
+    CaptureSummary,
+    EpcisDocument,
+    EventRecorded,
+    LotLineage,
+    TimelineItem,
+    TransformResult,
+)
 from server.trace import capture as capture_mod
 from server.trace import epcis, lineage, lots, stamping
-from server.trace.access import RECORDERS, WRITERS, load_lot, pick_org, visible_orgs
+from server.trace.access import RECORDERS, WRITERS, load_lot, load_product, pick_org, visible_orgs
+from server.trace.tenancy import own_lot, own_product
 
 __all__ = ["router"]
 
@@ -86,10 +95,7 @@ def list_lots(who: CurrentUser, session: SessionDep, org_id: int | None = None) 
 
 @router.post("/lots", response_model=LotPublic, status_code=201)
 def create_lot(body: LotCreate, who: CurrentUser, session: SessionDep) -> LotPublic:
-    product = session.get(Product, body.product_id)
-    if product is None:
-        raise Invalid("Unknown product.")
-    who.require(product.organisation_id, *WRITERS)
+    product = load_product(session, who, body.product_id, *WRITERS)  # others': 404
     return _public(session, lots.create_lot(session, product.organisation_id, body))
 
 
@@ -118,7 +124,7 @@ def get_lot(lot_id: int, who: CurrentUser, session: SessionDep) -> LotPublic:
     return _public(session, load_lot(session, who, lot_id))
 
 
-@router.post("/lots/{lot_id}/events", status_code=201)
+@router.post("/lots/{lot_id}/events", response_model=EventRecorded, status_code=201)
 def add_event(lot_id: int, body: EventIn, who: CurrentUser, session: SessionDep,
               settings: SettingsDep) -> dict[str, Any]:
     lot = load_lot(session, who, lot_id, *RECORDERS)
@@ -133,20 +139,20 @@ def add_event(lot_id: int, body: EventIn, who: CurrentUser, session: SessionDep,
             "blocked": bool(stamping.open_flags(session, lot_id))}
 
 
-@router.post("/lots/transform", status_code=201)
+@router.post("/lots/transform", response_model=TransformResult, status_code=201)
 def transform(body: TransformIn, who: CurrentUser, session: SessionDep,
               settings: SettingsDep) -> dict[str, Any]:
     """Sorting, grading, splitting, merging: input lots → output lots (new ones made here)."""
-    inputs = [(load_lot(session, who, i.lot_id, *RECORDERS), i.quantity) for i in body.inputs]
-    org_id = inputs[0][0].organisation_id
+    first = load_lot(session, who, body.inputs[0].lot_id, *RECORDERS)  # others': 404
+    org_id = first.organisation_id
+    # Every other lot and product named must be of the first input's organisation (404).
+    inputs = [(own_lot(session, i.lot_id, org_id), i.quantity) for i in body.inputs]
     outputs: list[tuple[Lot, float]] = []
     for out in body.outputs:
         if isinstance(out, LotQty):
-            outputs.append((load_lot(session, who, out.lot_id, *RECORDERS), out.quantity))
+            outputs.append((own_lot(session, out.lot_id, org_id), out.quantity))
         else:
-            product = session.get(Product, out.product_id)
-            if product is None or product.organisation_id != org_id:
-                raise Invalid("Unknown product for this organisation.")
+            own_product(session, out.product_id, org_id)
             outputs.append((Lot.model_validate(LotCreate(
                 code=out.code, product_id=out.product_id, quantity=out.quantity, unit=out.unit),
                 update={"organisation_id": org_id}), out.quantity))
@@ -163,7 +169,7 @@ def transform(body: TransformIn, who: CurrentUser, session: SessionDep,
     return {"event_id": row.event_id, "outputs": [lot.id for lot, _ in outputs]}
 
 
-@router.get("/lots/{lot_id}/timeline")
+@router.get("/lots/{lot_id}/timeline", response_model=list[TimelineItem])
 def lot_timeline(lot_id: int, who: CurrentUser, session: SessionDep) -> list[dict[str, Any]]:
     load_lot(session, who, lot_id)
     return [{"event_id": e.event_id, "type": e.event_type, "biz_step": e.biz_step,
@@ -173,7 +179,7 @@ def lot_timeline(lot_id: int, who: CurrentUser, session: SessionDep) -> list[dic
             for e in lots.timeline(session, lot_id)]
 
 
-@router.get("/lots/{lot_id}/lineage")
+@router.get("/lots/{lot_id}/lineage", response_model=LotLineage)
 def lot_lineage(lot_id: int, who: CurrentUser, session: SessionDep) -> dict[str, Any]:
     load_lot(session, who, lot_id)
     return {"lot_id": lot_id, "parents": lineage.parents(session, lot_id),
@@ -182,7 +188,8 @@ def lot_lineage(lot_id: int, who: CurrentUser, session: SessionDep) -> dict[str,
             "descendants": lineage.descendants(session, lot_id)}
 
 
-@router.get("/lots/{lot_id}/epcis")
+@router.get("/lots/{lot_id}/epcis", response_model=EpcisDocument,
+            response_model_exclude_unset=True)
 def lot_epcis(lot_id: int, who: CurrentUser, session: SessionDep,
               settings: SettingsDep) -> dict[str, Any]:
     """The lot's whole history (ancestors and descendants too) as an EPCIS 2.0 document."""
@@ -209,7 +216,7 @@ def override_lot(lot_id: int, body: OverrideIn, who: CurrentUser,
     return stamping.override(session, who, lot_id, body.reason)
 
 
-@router.post("/epcis/capture", status_code=201)
+@router.post("/epcis/capture", response_model=CaptureSummary, status_code=201)
 def epcis_capture(who: CurrentUser, session: SessionDep, doc: Any = Body(...),
                   org_id: int | None = None) -> dict[str, Any]:
     org = pick_org(who, org_id, Role.coop_admin)
@@ -218,7 +225,8 @@ def epcis_capture(who: CurrentUser, session: SessionDep, doc: Any = Body(...),
             "event_ids": res.event_ids, "linked_lots": sorted(res.linked_lots)}
 
 
-@router.get("/epcis/events")
+@router.get("/epcis/events", response_model=EpcisDocument,
+            response_model_exclude_unset=True)
 def epcis_events(who: CurrentUser, session: SessionDep,
                  org_id: int | None = None) -> dict[str, Any]:
     """All of an organisation's events (recorded and captured) as one EPCIS document."""

@@ -49,8 +49,8 @@ def _lot_of(session: Session, org_id: int, uri: str) -> int | None:
             parts = parse_digital_link(candidate)
         except ValueError:
             continue
-        if parts.get("lot") and parts.get("gtin"):
-            lot = find_lot(session, str(parts["gtin"]), str(parts["lot"]))
+        if parts.lot:
+            lot = find_lot(session, parts.gtin, parts.lot)
             if lot is not None and lot.organisation_id == org_id and lot.id is not None:
                 return lot.id
     return None

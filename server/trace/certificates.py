@@ -18,8 +18,8 @@ from typing import Any
 from sqlmodel import Session, col, or_, select
 
 from server.errors import Invalid, NotFound
-from server.models import Farm
 from server.models.trace import Certificate, CertificateKind, CertificatePublic, CertificateSubject, Lot
+from server.trace.tenancy import own_farm, own_lot
 
 __all__ = ["MAX_BYTES", "ALLOWED", "sniff", "storage_dir", "create", "document_path",
            "certificates_for_lot", "public"]
@@ -57,14 +57,14 @@ def create(session: Session, var_dir: Path, *, organisation_id: int, subject: Ce
     if valid_until is not None and valid_until < valid_from:
         raise Invalid("valid_until is before valid_from.")
     if subject == CertificateSubject.lot:
-        lot = session.get(Lot, lot_id) if lot_id else None
-        if lot is None or lot.organisation_id != organisation_id:
+        if not lot_id:
             raise Invalid("A lot certificate needs a lot of this organisation.")
+        own_lot(session, lot_id, organisation_id)  # another co-op's lot: 404, like a missing one
         farm_id = None
     elif subject == CertificateSubject.farm:
-        farm = session.get(Farm, farm_id) if farm_id else None
-        if farm is None or farm.organisation_id != organisation_id:
+        if not farm_id:
             raise Invalid("A farm certificate needs a farm of this organisation.")
+        own_farm(session, farm_id, organisation_id)
         lot_id = None
     else:
         lot_id = farm_id = None

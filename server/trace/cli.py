@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
+
+if TYPE_CHECKING:  # imported when a command runs, not when the CLI starts
+    from sqlmodel import Session
 
 __all__ = ["register"]
 
 lots_app = typer.Typer(help="Traceability lots and their history.", no_args_is_help=True)
 
 
-def _session():  # type: ignore[no-untyped-def]
+def _session() -> Session:
     from sqlmodel import Session
 
     from server.db import make_engine

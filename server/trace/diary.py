@@ -8,7 +8,7 @@ checked when the harvest is recorded and again when a spraying is entered afterw
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,7 +27,7 @@ PHI_FLAG = "phi"
 
 def aware(moment: datetime) -> datetime:
     """SQLite gives naive datetimes back: they are UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def add_entry(session: Session, zone_id: int, body: DiaryEntryCreate,
@@ -138,7 +138,7 @@ def diary_summary(session: Session, lot_id: int, days: int = 120) -> dict[str, A
     if lot is None or lot.zone_id is None:
         return {"lot_id": lot_id, "zone_id": None, "sprayings": [], "fertilisings": [],
                 "irrigation": {"available": False, "readings": 0, "reason": "no origin zone"}}
-    end = aware(lot.harvested_at) if lot.harvested_at else datetime.now(timezone.utc)
+    end = aware(lot.harvested_at) if lot.harvested_at else datetime.now(UTC)
     start = end - timedelta(days=days)
     rows = session.exec(select(DiaryEntry).where(DiaryEntry.zone_id == lot.zone_id)
                         .where(DiaryEntry.performed_at >= start)

@@ -11,7 +11,7 @@ import functools
 import json
 import re
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,7 @@ _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s]+$")
 def _is_date_time(value: object) -> bool:
     if not isinstance(value, str):
         return True
-    if not _DATE_TIME.match(value):
+    if not _DATE_TIME.fullmatch(value):
         return False
     try:
         datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -51,7 +51,7 @@ def _is_date_time(value: object) -> bool:
 
 @FORMATS.checks("uri")
 def _is_uri(value: object) -> bool:
-    return not isinstance(value, str) or bool(_URI.match(value))
+    return not isinstance(value, str) or bool(_URI.fullmatch(value))
 
 
 @functools.cache
@@ -86,7 +86,7 @@ def require_valid(doc: Any) -> None:
 def format_time(moment: datetime, offset: str = VN_OFFSET) -> str:
     """``2025-06-05T06:30:00.000+07:00``: millisecond precision, in the event's own offset."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     sign = 1 if offset[0] == "+" else -1
     tz = timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6])))
     local = moment.astimezone(tz)
@@ -201,7 +201,7 @@ def document(events: list[dict[str, Any]], *, doc_id: str | None = None,
     if prefixes:
         context.append(prefixes)
     doc: dict[str, Any] = {"@context": context, "type": "EPCISDocument", "schemaVersion": "2.0",
-                           "creationDate": format_time(created or datetime.now(timezone.utc),
+                           "creationDate": format_time(created or datetime.now(UTC),
                                                        "+00:00").replace("+00:00", "Z"),
                            "epcisBody": {"eventList": body}}
     if doc_id:

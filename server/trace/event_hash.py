@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -77,12 +77,12 @@ def context_prefixes(context: Any) -> dict[str, str]:
 
 def _timestamp(value: str) -> str:
     text = value.strip()
-    m = re.match(r"^(.*T\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$", text)
+    m = re.fullmatch(r"^(.*T\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$", text)
     if not m:
         return text
     base = datetime.fromisoformat(m.group(1) + (m.group(3).replace("Z", "+00:00")))
     frac = Decimal("0" + (m.group(2) or ".0")).quantize(Decimal("0.001"), ROUND_HALF_UP)
-    moment = base.astimezone(timezone.utc) + timedelta(milliseconds=int(frac * 1000))
+    moment = base.astimezone(UTC) + timedelta(milliseconds=int(frac * 1000))
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
@@ -94,7 +94,7 @@ def _number(value: Any) -> str:
             return str(int(value))
         return str(value)
     text = str(value).strip()
-    if _NUMBER.match(text):
+    if _NUMBER.fullmatch(text):
         d = Decimal(text)
         if d == d.to_integral_value():
             return str(int(d))
@@ -113,7 +113,7 @@ def _with_check(digits: str) -> str:
 
 def _epc_urn(uri: str) -> str | None:
     """An EPC (pure identity, class or pattern) URN as a Digital Link path, or None."""
-    m = re.match(r"^urn:epc:(id|class|idpat):([a-z0-9]+):(.+)$", uri)
+    m = re.fullmatch(r"^urn:epc:(id|class|idpat):([a-z0-9]+):(.+)$", uri)
     if not m:
         return None
     scheme, kind, rest = m.groups()
@@ -172,7 +172,7 @@ def _digital_link(uri: str) -> str | None:
 def canonical_uri(value: str, prefixes: Mapping[str, str] | None = None) -> str:
     """Expand CBV URNs and CURIEs; turn EPC URNs and Digital Links into canonical ones."""
     text = value.strip()
-    m = re.match(r"^urn:epcglobal:cbv:(bizstep|disp|btt|sdt|er):(.+)$", text)
+    m = re.fullmatch(r"^urn:epcglobal:cbv:(bizstep|disp|btt|sdt|er):(.+)$", text)
     if m:
         return _CBV + _URN_CBV[m.group(1)] + m.group(2)
     path = _epc_urn(text)
@@ -242,7 +242,11 @@ def _typed(c: _Canon, items: list[Mapping[str, Any]], key: str, bare: str) -> li
 
 
 def prehash(event: Mapping[str, Any], context: Any = None) -> str:
-    """The canonical pre-hash string of one EPCIS event (JSON/JSON-LD form)."""
+    """The canonical pre-hash string of one EPCIS event (JSON/JSON-LD form).
+
+    Long because it walks the fields in the order the event-hash algorithm fixes, one short
+    block per field; split up, that order (which the hash depends on) would be hard to check.
+    """
     c = _Canon(context_prefixes(context if context is not None else event.get("@context")))
     out = [f"eventType={event.get('type') or event.get('isA')}"]
     if "eventTime" in event:

@@ -12,7 +12,7 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from qr import gs1
 from server.errors import Conflict, Invalid, NotFound
-from server.models import Farm, Zone
+from server.models import Zone
 from server.models.trace import (
     EventLot,
     Location,
@@ -36,6 +36,7 @@ from server.trace import epcis
 from server.trace.diary import aware, check_phi
 from server.trace.event_hash import event_hash
 from server.trace.lineage import lineage
+from server.trace.tenancy import own_location, own_product, own_zone
 
 __all__ = ["EVENT_KINDS", "KIND_LABELS_VI", "find_lot", "lot_class", "create_lot", "store_event",
            "record_event", "transform", "timeline", "lot_events", "TimelineEntry",
@@ -73,14 +74,9 @@ def lot_class(base: str, product: Product, lot: Lot) -> str:
 
 
 def create_lot(session: Session, org_id: int, body: LotCreate) -> Lot:
-    product = session.get(Product, body.product_id)
-    if product is None or product.organisation_id != org_id:
-        raise Invalid("Unknown product for this organisation.")
+    own_product(session, body.product_id, org_id)  # 404 for another co-op's, like a missing one
     if body.zone_id is not None:
-        zone = session.get(Zone, body.zone_id)
-        farm = session.get(Farm, zone.farm_id) if zone else None
-        if farm is None or farm.organisation_id != org_id:
-            raise Invalid("Unknown zone for this organisation.")
+        own_zone(session, body.zone_id, org_id)
     lot = Lot.model_validate(body, update={"organisation_id": org_id})
     session.add(lot)
     try:
@@ -114,7 +110,7 @@ def store_event(session: Session, org_id: int, event: dict[str, Any],
     when = datetime.fromisoformat(str(doc["eventTime"]).replace("Z", "+00:00"))
     row = TraceEvent(organisation_id=org_id, event_id=doc["eventID"], content_hash=digest,
                      event_type=doc["type"], biz_step=doc.get("bizStep"),
-                     event_time=when.astimezone(timezone.utc),
+                     event_time=when.astimezone(UTC),
                      tz_offset=str(doc.get("eventTimeZoneOffset", "+00:00"))[:6],
                      source=source, recorded_by=user_id, document=doc)
     session.add(row)
@@ -127,9 +123,7 @@ def store_event(session: Session, org_id: int, event: dict[str, Any],
 
 def _read_point(session: Session, base: str, lot: Lot, location_id: int | None) -> str:
     if location_id is not None:
-        loc = session.get(Location, location_id)
-        if loc is None or loc.organisation_id != lot.organisation_id:
-            raise Invalid("Unknown location for this organisation.")
+        loc = own_location(session, location_id, lot.organisation_id)
         return epcis.place_uri(loc.gln, f"{base}/trace/locations/{loc.id}")
     if lot.zone_id is not None:
         zone = session.get(Zone, lot.zone_id)
@@ -154,7 +148,7 @@ def record_event(session: Session, base: str, lot: Lot, kind: str, *,
     if lot.id is None:
         raise NotFound("Lot not saved.")
     step, default_disp, action = EVENT_KINDS[kind]
-    when = aware(when) if when else datetime.now(timezone.utc)
+    when = aware(when) if when else datetime.now(UTC)
     product = session.get(Product, lot.product_id)
     assert product is not None
     qty = quantity if quantity is not None else lot.quantity
@@ -214,7 +208,7 @@ def transform(session: Session, base: str, org_id: int,
             raise Invalid("Every lot of a transformation must belong to the organisation.")
         if qty <= 0:
             raise Invalid("Quantities must be positive.")
-    when = aware(when) if when else datetime.now(timezone.utc)
+    when = aware(when) if when else datetime.now(UTC)
 
     def q(lot: Lot, qty: float) -> dict[str, Any]:
         product = session.get(Product, lot.product_id)

@@ -9,25 +9,39 @@ the farm and the phone's make). The result — typically 60–150 KB, right for 
 on 3G and for Zalo/Facebook previews — is stored under ``<var_dir>/trace/products/`` as
 ``<product id>-<digest>.jpg``: no user input ever becomes part of a path, and the URL
 changes whenever the photo does, so it can be cached for ever.
+
+Decoding is the expensive part (a 25-megapixel upload needs ~75 MB and up to a second of
+CPU), so the API never does it on the event loop: :class:`DecodeLimiter` runs it in a
+worker thread (Pillow releases the GIL while decoding and resampling), at most
+``image_decode_slots`` at a time; a request that finds no free slot within
+``image_decode_wait_s`` gets 503 with ``Retry-After``. The pixel count is checked from the
+image header before anything is decoded, so an image bomb costs a few kilobytes.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
+import anyio.to_thread
 from sqlmodel import Session
 
-from server.errors import Invalid, NotFound
+from server.errors import DomainError, Invalid, NotFound
 from server.models.trace import Product
+from server.settings import Settings
 
-__all__ = ["MAX_BYTES", "MAX_PIXELS", "SIDE", "store", "remove", "photo_path", "storage_dir"]
+__all__ = ["MAX_BYTES", "MAX_PIXELS", "SIDE", "store", "store_async", "remove", "photo_path",
+           "storage_dir", "recode", "DecodeLimiter", "DecoderBusy", "limiter_for"]
 
+T = TypeVar("T")
 MAX_BYTES = 12 * 1024 * 1024
-MAX_PIXELS = 50_000_000
+MAX_PIXELS = 25_000_000  # a 7000 × 7000 upload (49 MP, ~150 MB decoded) is refused unread
 SIDE = 1200
 _MAGIC = ((b"\xff\xd8\xff", "JPEG"), (b"\x89PNG\r\n\x1a\n", "PNG"))
 
@@ -53,16 +67,72 @@ def photo_path(var_dir: Path, product: Product) -> Path:
     return storage_dir(var_dir) / f"{product.id}-{product.photo_digest}.jpg"
 
 
-def _recode(data: bytes) -> tuple[bytes, int, int]:
+class DecoderBusy(DomainError):
+    status_code = 503
+    code = "busy"
+    title_vi = "Máy chủ đang bận"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class DecodeLimiter:
+    """At most ``slots`` decodes at once, each in a worker thread; a caller waits at most
+    ``wait_s`` for a slot, then gets :class:`DecoderBusy` (503, ``Retry-After``)."""
+
+    def __init__(self, slots: int, wait_s: float) -> None:
+        self.slots = slots
+        self.wait_s = wait_s
+        self.running = 0
+        self._sem: asyncio.Semaphore | None = None  # made on the serving event loop
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        if self._sem is None:
+            self._sem = asyncio.Semaphore(self.slots)
+        try:
+            await asyncio.wait_for(self._sem.acquire(), timeout=self.wait_s or 0.001)
+        except TimeoutError:
+            raise DecoderBusy("The server is busy processing other photos; try again in a "
+                              "few seconds.", retry_after=max(1, round(self.wait_s) or 5)) from None
+        self.running += 1
+        try:
+            return await anyio.to_thread.run_sync(fn, *args)
+        finally:
+            self.running -= 1
+            self._sem.release()
+
+
+def limiter_for(state: Any, settings: Settings) -> DecodeLimiter:
+    """The app's limiter (kept on ``app.state``), made on first use."""
+    limiter: DecodeLimiter | None = getattr(state, "image_decoder", None)
+    if limiter is None:
+        limiter = DecodeLimiter(settings.image_decode_slots, settings.image_decode_wait_s)
+        state.image_decoder = limiter
+    return limiter
+
+
+def _too_many_pixels(width: int, height: int) -> Invalid:
+    return Invalid(f"The photo is {width} × {height} pixels: at most "
+                   f"{MAX_PIXELS // 1_000_000} million pixels are accepted; please send a "
+                   "smaller copy (any phone photo at normal size fits).")
+
+
+def recode(data: bytes) -> tuple[bytes, int, int]:
+    """The upright, scaled, metadata-free JPEG of ``data`` and its size. Blocking: call it
+    through :class:`DecodeLimiter` from async code."""
     from PIL import Image, ImageOps
 
     kind = _sniff(data)
     if kind is None:
         raise Invalid("The photo must be a JPEG, PNG or WebP image.")
     try:
-        with Image.open(io.BytesIO(data), formats=[kind]) as img:
+        with Image.open(io.BytesIO(data), formats=[kind]) as img:  # reads the header only
             if img.width * img.height > MAX_PIXELS:
-                raise Invalid(f"The photo has more than {MAX_PIXELS // 1_000_000} million pixels.")
+                raise _too_many_pixels(img.width, img.height)
+            if kind == "JPEG":  # decode at 1/2, 1/4 or 1/8 scale when that is still sharp
+                scale = SIDE * 2 / max(img.width, img.height)
+                img.draft("RGB", (int(img.width * scale), int(img.height * scale)))
             img.load()
             upright = ImageOps.exif_transpose(img)
     except Invalid:
@@ -80,14 +150,30 @@ def _recode(data: bytes) -> tuple[bytes, int, int]:
     return out.getvalue(), upright.width, upright.height
 
 
-def store(session: Session, var_dir: Path, product: Product, data: bytes) -> Product:
-    """Make and store the product's photo; replaces an earlier one. Nothing changes on bad
-    input (the old photo stays)."""
+def _check_size(data: bytes) -> None:
     if not data:
         raise Invalid("The photo is empty.")
     if len(data) > MAX_BYTES:
         raise Invalid(f"The photo is larger than {MAX_BYTES // (1024 * 1024)} MB.")
-    jpeg, width, height = _recode(data)
+
+
+def store(session: Session, var_dir: Path, product: Product, data: bytes) -> Product:
+    """Make and store the product's photo; replaces an earlier one. Nothing changes on bad
+    input (the old photo stays). Decodes in the calling thread (CLI, seed)."""
+    _check_size(data)
+    return _save(session, var_dir, product, recode(data))
+
+
+async def store_async(session: Session, var_dir: Path, product: Product, data: bytes,
+                      limiter: DecodeLimiter) -> Product:
+    """:func:`store` for the API: the decode runs off the event loop, under ``limiter``."""
+    _check_size(data)
+    return _save(session, var_dir, product, await limiter.run(recode, data))
+
+
+def _save(session: Session, var_dir: Path, product: Product,
+          recoded: tuple[bytes, int, int]) -> Product:
+    jpeg, width, height = recoded
     digest = hashlib.sha256(jpeg).hexdigest()[:20]
     folder = storage_dir(var_dir)
     final = folder / f"{product.id}-{digest}.jpg"

@@ -1,7 +1,8 @@
 """This package's part of the demo world (idempotent).
 
-For each co-operative: a product with a valid GTIN under GS1 Vietnam's prefix 893 — a DEMO
-number whose check digit is computed here, not a registered one —, a packing house, the
+For each co-operative: its GS1 company prefix (a 12-digit one, the size GS1 licenses for a
+single GTIN; demo numbers, not registered ones), a product with a valid GTIN under it and GS1
+Vietnam's prefix 893 — its check digit computed here —, a packing house, the
 planting-area and packing-house codes (demo strings, stored as an authority would issue
 them), a farm diary with a spraying well before harvest, a harvested and packed lot with
 its events, and certificates.
@@ -18,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from qr.gs1 import check_digit
 from server.models import Farm, Organisation, Zone
+from server.models.gs1 import Gs1CompanyPrefix
 from server.models.trace import (
     Certificate,
     CertificateKind,
@@ -73,13 +75,24 @@ _SPECS: dict[str, dict[str, Any]] = {
 }
 
 
+def _own_prefix(s: Session, org: Organisation, crop: str) -> None:
+    """Give the co-op the company prefix of its demo GTIN (also on a demo seeded before
+    prefixes existed), so the GTIN ownership checks accept its products."""
+    prefix = DEMO_GTINS[crop][:12]
+    if s.exec(select(Gs1CompanyPrefix).where(Gs1CompanyPrefix.prefix == prefix)).first() is None:
+        assert org.id is not None
+        s.add(Gs1CompanyPrefix(organisation_id=org.id, prefix=prefix))
+        s.commit()
+
+
 def _seed_coop(s: Session, org: Organisation, farm: Farm, zone: Zone, crop: str) -> None:
     spec = _SPECS[crop]
     assert org.id is not None and farm.id is not None and zone.id is not None
     product = Product(organisation_id=org.id, name=spec["product"], gtin=DEMO_GTINS[crop].rjust(
         14, "0"), crop=crop, unit="KGM")
+    # A GLN has the same mod-10 check digit as a GTIN-13.
     house = Location(organisation_id=org.id, name=f"Nhà đóng gói {farm.name}",
-                     kind=LocationKind.packing_house, gln=demo_gtin(spec["gln_body"]),  # GLN: same mod-10 check
+                     kind=LocationKind.packing_house, gln=demo_gtin(spec["gln_body"]),
                      farm_id=farm.id)
     field = Location(organisation_id=org.id, name=farm.name, kind=LocationKind.farm,
                      gln=demo_gtin(spec["gln_body"][:-1] + "9"), farm_id=farm.id)
@@ -137,6 +150,7 @@ def seed_demo(engine: Engine) -> None:
                           .order_by(col(Zone.id))).first()
             if zone is None or zone.crop not in _SPECS:
                 continue
+            _own_prefix(s, org, zone.crop)
             gtin14 = DEMO_GTINS[zone.crop].rjust(14, "0")
             if s.exec(select(Product).where(Product.gtin == gtin14)).first() is not None:
                 continue  # already seeded

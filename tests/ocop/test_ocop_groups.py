@@ -6,7 +6,7 @@ import ast
 import pathlib
 
 import ocop
-from ocop.groups import ProductGroup, SubjectType, Subgroup
+from ocop.groups import ProductGroup, Subgroup, SubjectType
 
 
 def test_six_groups() -> None:

@@ -140,32 +140,30 @@ def test_digital_link_examples() -> None:
         "https://id.gs1.org/01/09521234543213")
     uri = gs1.digital_link("https://id.gs1.org", "09521234543213", "ABC123", "12345")
     assert uri == "https://id.gs1.org/01/09521234543213/10/ABC123/21/12345"
-    assert gs1.parse_digital_link(uri) == {"gtin": "09521234543213", "lot": "ABC123",
-                                           "serial": "12345"}
-    assert gs1.parse_digital_link("https://id.gs1.org/01/09521234543213/10/ABC123?17=261231") == {
-        "gtin": "09521234543213", "lot": "ABC123", "serial": None}
-    assert gs1.parse_digital_link("https://example.com/products/01/09521234543213") == {
-        "gtin": "09521234543213", "lot": None, "serial": None}
+    assert gs1.parse_digital_link(uri) == gs1.DigitalLink("09521234543213", "ABC123", "12345")
+    with_query = "https://id.gs1.org/01/09521234543213/10/ABC123?17=261231"
+    assert gs1.parse_digital_link(with_query) == gs1.DigitalLink("09521234543213", "ABC123")
+    assert gs1.parse_digital_link("https://example.com/products/01/09521234543213") == (
+        gs1.DigitalLink("09521234543213"))
 
 
 def test_digital_link_normalises_and_encodes() -> None:
     uri = gs1.digital_link("HTTPS://Nongso.VN/", "8934602001078", "TH/2025 06"[:7] + "%", "S1")
     assert uri == "https://nongso.vn/01/08934602001078/10/TH%2F2025%25/21/S1"
-    assert gs1.parse_digital_link(uri)["lot"] == "TH/2025%"
+    assert gs1.parse_digital_link(uri).lot == "TH/2025%"
     serial_only = gs1.digital_link("https://nongso.vn/r", "8934602001078", serial="X")
     assert serial_only == "https://nongso.vn/r/01/08934602001078/21/X"
-    assert gs1.parse_digital_link(serial_only) == {
-        "gtin": "08934602001078", "lot": None, "serial": "X"}
+    assert gs1.parse_digital_link(serial_only) == gs1.DigitalLink("08934602001078", None, "X")
 
 
 def test_parse_accepts_paths_raw_subdelims_and_short_gtins() -> None:
-    assert gs1.parse_digital_link("/01/8934602001078/10/A(1)*'/21/B%2fc")["lot"] == "A(1)*'"
-    assert gs1.parse_digital_link("/01/8934602001078/10/A%2fB/21/B%2Fc") == {
-        "gtin": "08934602001078", "lot": "A/B", "serial": "B/c"}
+    assert gs1.parse_digital_link("/01/8934602001078/10/A(1)*'/21/B%2fc").lot == "A(1)*'"
+    assert gs1.parse_digital_link("/01/8934602001078/10/A%2fB/21/B%2Fc") == (
+        gs1.DigitalLink("08934602001078", "A/B", "B/c"))
     # a lot that looks like an AI is still a lot
-    assert gs1.parse_digital_link("/01/8934602001078/10/21") == {
-        "gtin": "08934602001078", "lot": "21", "serial": None}
-    assert gs1.parse_digital_link("/01/8934602001078/21/10")["serial"] == "10"
+    assert gs1.parse_digital_link("/01/8934602001078/10/21") == (
+        gs1.DigitalLink("08934602001078", "21"))
+    assert gs1.parse_digital_link("/01/8934602001078/21/10").serial == "10"
 
 
 @pytest.mark.parametrize("base", ["nongso.vn", "ftp://nongso.vn", "https://", "https://a b",
@@ -223,7 +221,7 @@ _GTIN_BODY = st.text(alphabet=string.digits, min_size=13, max_size=13)
 def test_round_trip(body: str, lot: str | None, serial: str | None) -> None:
     gtin = body + str(gs1.check_digit(body))
     uri = gs1.digital_link("https://nongso.vn/id", gtin, lot, serial)
-    assert gs1.parse_digital_link(uri) == {"gtin": gtin, "lot": lot, "serial": serial}
+    assert gs1.parse_digital_link(uri) == gs1.DigitalLink(gtin, lot, serial)
     # a scanner may hand over the path only, or add a query string
     path = uri.removeprefix("https://nongso.vn")
     assert gs1.parse_digital_link(path + "?linkType=gs1:pip") == gs1.parse_digital_link(uri)
@@ -247,8 +245,8 @@ def test_parse_structured_junk(parts: list[str], origin: str) -> None:
         out = gs1.parse_digital_link(uri)
     except GS1Error:
         return
-    assert gs1.gtin_is_valid(out["gtin"] or "")
-    assert set(out) == {"gtin", "lot", "serial"}
+    assert gs1.gtin_is_valid(out.gtin)
+    assert isinstance(out, gs1.DigitalLink)
 
 
 @given(st.text(max_size=30))
@@ -257,3 +255,30 @@ def test_validity_predicates_never_raise(s: str) -> None:
     assert isinstance(gs1.gln_is_valid(s), bool)
     assert isinstance(gs1.is_vietnam_gtin(s), bool)
     assert isinstance(gs1.ai82_is_valid(s), bool)
+
+
+def test_parse_digital_link_returns_a_frozen_dataclass() -> None:
+    import dataclasses
+
+    link = gs1.parse_digital_link("/01/8934602001078/10/L1/21/S1")
+    assert link == gs1.DigitalLink("08934602001078", "L1", "S1")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        link.lot = "L2"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("lot", [".", ".."])
+def test_dot_segment_lots_are_percent_encoded(lot: str) -> None:
+    """A lot that is exactly ``.`` or ``..`` would be a dot segment, removed by browsers
+    (RFC 3986 §5.2.4) before the request is sent: its dots are percent-encoded, and the
+    encoded form parses back to the lot."""
+    from urllib.parse import urljoin, urlsplit
+
+    uri = gs1.digital_link("https://nongso.vn", "8934602001078", lot, "S1")
+    assert uri == "https://nongso.vn/01/08934602001078/10/" + "%2E" * len(lot) + "/21/S1"
+    # what a browser requests (it removes dot segments): unchanged
+    assert urljoin(uri, urlsplit(uri).path) == uri
+    raw = "https://nongso.vn/01/08934602001078/10/" + lot + "/21/S1"
+    assert urljoin(raw, urlsplit(raw).path) != raw  # the unencoded form would break
+    assert gs1.parse_digital_link(uri).lot == lot
+    # other values with dots are left alone (unreserved)
+    assert gs1.percent_encode("L.1") == "L.1" and gs1.percent_encode("...") == "..."

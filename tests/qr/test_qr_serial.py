@@ -107,7 +107,7 @@ def test_round_trip(nonce: int, lot: str | None) -> None:
     assert serial.verify(RING, GTIN, lot, s)
     uri = gs1.digital_link("https://nongso.vn", GTIN, lot, s)
     parts = gs1.parse_digital_link(uri)
-    assert serial.verify(RING, parts["gtin"] or "", parts["lot"], parts["serial"] or "")
+    assert serial.verify(RING, parts.gtin, parts.lot, parts.serial or "")
 
 
 @given(nonce=_NONCE, pos=st.integers(min_value=0, max_value=19),
@@ -159,7 +159,7 @@ def test_mint_stamps() -> None:
     assert len({s.uri for s in stamps}) == 50
     for s in stamps:
         parts = gs1.parse_digital_link(s.uri)
-        assert parts == {"gtin": "0" + GTIN, "lot": LOT, "serial": s.serial}
+        assert parts == gs1.DigitalLink("0" + GTIN, LOT, s.serial)
         assert s.uri == gs1.digital_link("https://nongso.vn", GTIN, LOT, s.serial)
         assert serial.verify(RING, GTIN, LOT, s.serial)
         assert s.code == serial.short_code(s.serial)

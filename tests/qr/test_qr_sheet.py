@@ -15,8 +15,8 @@ import zxingcpp
 
 from qr import gs1, serial
 from qr.errors import LayoutError
-from qr.serial import Keyring
 from qr.export import write_csv, write_zip
+from qr.serial import Keyring
 from qr.sheet import get_layout, write_pdf
 from qr.stamps import Stamp, mint_stamps
 
@@ -79,7 +79,7 @@ def test_every_printed_qr_decodes_to_the_csv(
         start += per_page
     for uri in decoded:  # and they are genuine stamps
         parts = gs1.parse_digital_link(uri)
-        assert serial.verify(RING, parts["gtin"] or "", parts["lot"], parts["serial"] or "")
+        assert serial.verify(RING, parts.gtin, parts.lot, parts.serial or "")
     assert calls[-1] == (count, count)
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
 

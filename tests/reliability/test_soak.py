@@ -13,7 +13,7 @@ from bench.soak import run_soak  # noqa: E402
 
 def test_short_soak_loses_nothing_and_stores_nothing_twice() -> None:
     lines: list[str] = []
-    res = run_soak(seconds=45, nodes=6, speed=200, workers=1, out=lines.append)
+    res = run_soak(seconds=45, nodes=6, speed=200, workers=2, out=lines.append)
     report = "\n".join(lines)
     assert res.events["broker_restarts"] >= 1 and res.events["worker_kills"] >= 1, report
     assert res.events["pg_restarts"] >= 1 and res.events["wifi_cuts"] >= 1, report

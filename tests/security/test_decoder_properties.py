@@ -9,8 +9,16 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.telemetry.decoder import (KINDS, MAX_BATCH, MAX_PAYLOAD, T_MIN, U32, DecodeError,
-                                      decode, decode_telemetry)
+from server.telemetry.decoder import (
+    KINDS,
+    MAX_BATCH,
+    MAX_PAYLOAD,
+    T_MIN,
+    U32,
+    DecodeError,
+    decode,
+    decode_telemetry,
+)
 
 NOW = 1_790_000_000
 

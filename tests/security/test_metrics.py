@@ -24,14 +24,14 @@ def _parse(text: str) -> dict[str, float]:
     return out
 
 
-def test_metrics_needs_admin_or_token(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_metrics_needs_admin_or_token(world: World) -> None:
     c = world.client
     assert c.get("/metrics").status_code == 401
     assert c.get("/metrics", headers=world.auth("lychee_admin")).status_code == 403
     assert c.get("/metrics", headers={"Authorization": "Bearer guess"}).status_code in (401, 403)
     r = c.get("/metrics", headers=world.auth("admin"))
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain; version=0.0.4")
-    monkeypatch.setenv("NONGSO_METRICS_TOKEN", "s3cret-metrics-token")
+    c.app.state.settings.metrics_token = "s3cret-metrics-token"  # NONGSO_METRICS_TOKEN
     assert c.get("/metrics", headers={"Authorization": "Bearer s3cret-metrics-token"}).status_code == 200
     assert c.get("/metrics", headers={"Authorization": "Bearer s3cret-metrics-tokeN"}).status_code == 403
 
@@ -90,4 +90,5 @@ def test_resolver_rate_limits_failed_lookups_not_genuine_scans(world: World) -> 
     r = c.get(f"/01/{gtin}/10/{sw.lot_code}/21/AAAABBBBCCCC")
     assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
     assert r.json()["detail"] and r.headers["access-control-allow-origin"] == "*"
-    assert c.get(good, headers={"Accept": "application/json"}).status_code == 429
+    # a genuine stamp is still answered from this address (carrier NAT: issue 15.12)
+    assert c.get(good, headers={"Accept": "application/json"}).status_code == 200

@@ -5,6 +5,7 @@ from sqlmodel import Session, select
 from server.models import User
 from server.security import COOKIE_NAME, issue_token, read_token
 from tests.server.conftest import PASSWORD, World
+from tests.support.login import page_login
 
 
 def test_no_session_is_401(world: World) -> None:
@@ -39,8 +40,8 @@ def test_bearer_token_and_me(world: World) -> None:
 
 def test_tampered_or_expired_token_refused(world: World) -> None:
     tok = world.token("lychee_admin")
-    uid, ver, exp, mac = tok.split(".")
-    forged = f"{world.users['carrot_admin']}.{ver}.{exp}.{mac}"
+    uid, ver, exp, jti, mac = tok.split(".")
+    forged = f"{world.users['carrot_admin']}.{ver}.{exp}.{jti}.{mac}"
     assert world.client.get("/api/v1/auth/me",
                             headers={"Authorization": f"Bearer {forged}"}).status_code == 401
     key = world.client.app.state.settings.secret_key  # type: ignore[attr-defined]
@@ -60,8 +61,7 @@ def test_password_change_revokes_tokens(world: World) -> None:
 
 
 def test_page_login_sets_httponly_samesite_cookie(world: World) -> None:
-    r = world.client.post("/login", data={"login": "lychee_farmer", "password": PASSWORD,
-                                          "next": "/farm"}, follow_redirects=False)
+    r = page_login(world.client, "lychee_farmer", PASSWORD, next="/farm", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/farm"
     cookies = r.headers.get_list("set-cookie")
     session = next(c for c in cookies if c.startswith(COOKIE_NAME + "="))
@@ -72,19 +72,19 @@ def test_page_login_sets_httponly_samesite_cookie(world: World) -> None:
 
 
 def test_login_page_wrong_password_in_vietnamese(world: World) -> None:
-    r = world.client.post("/login", data={"login": "lychee_farmer", "password": "x"})
+    r = page_login(world.client, "lychee_farmer", "x")
     assert r.status_code == 401
     assert "Sai tên đăng nhập hoặc mật khẩu" in r.text
 
 
 def test_open_redirect_refused(world: World) -> None:
-    r = world.client.post("/login", data={"login": "lychee_farmer", "password": PASSWORD,
-                                          "next": "//evil.example/x"}, follow_redirects=False)
+    r = page_login(world.client, "lychee_farmer", PASSWORD, next="//evil.example/x",
+                   follow_redirects=False)
     assert r.headers["location"] == "/farm"
 
 
 def test_cookie_post_needs_csrf_token(world: World) -> None:
-    world.client.post("/login", data={"login": "lychee_admin", "password": PASSWORD})
+    page_login(world.client, "lychee_admin", PASSWORD)
     body = {"name": "Vườn mới", "organisation_id": world.orgs["lychee"],
             "province_code": "31", "commune_code": "10741"}
     before = world.count(__import__("server.models", fromlist=["Farm"]).Farm)
@@ -107,19 +107,20 @@ def test_login_throttled_after_repeated_failures(world: World) -> None:
     assert "Too many failed logins" in r.json()["detail"]
     # Other accounts are not locked out by it.
     world.token("lychee_farmer")
-    r = world.client.post("/login", data={"login": "lychee_admin", "password": PASSWORD})
+    r = page_login(world.client, "lychee_admin", PASSWORD)
     assert r.status_code == 429 and "quá nhiều lần" in r.text
 
 
-def test_throttle_window_expires() -> None:
-    from server.throttle import LoginThrottle
+def test_throttle_window_expires(world: World) -> None:
+    from server.throttle import AccountThrottle
 
-    t = LoginThrottle(per_login=2, per_ip=100, window_s=0.2)
-    t.failed("a", "1.2.3.4")
-    assert t.retry_after("a", "1.2.3.4") == 0
-    t.failed("a", "1.2.3.4")
-    assert t.retry_after("A", "1.2.3.4") > 0
-    import time
+    t = AccountThrottle(per_pair=2, per_ip=100, window_s=0.3)
+    with Session(world.engine) as s:
+        t.failed(s, "a", "1.2.3.4")
+        assert t.retry_after(s, "a", "1.2.3.4") == 0
+        t.failed(s, "a", "1.2.3.4")
+        assert t.retry_after(s, "A", "1.2.3.4") > 0
+        import time
 
-    time.sleep(0.25)
-    assert t.retry_after("a", "1.2.3.4") == 0
+        time.sleep(0.35)
+        assert t.retry_after(s, "a", "1.2.3.4") == 0

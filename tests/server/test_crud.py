@@ -37,14 +37,27 @@ def test_lists_show_only_own_organisation(world: World) -> None:
     assert len(world.client.get("/api/v1/zones", headers=world.auth("admin")).json()) == 2
 
 
-@pytest.mark.parametrize("path", ["/api/v1/organisations/{org}", "/api/v1/farms/{farm}",
-                                  "/api/v1/zones/{zone}", "/api/v1/organisations/{org}/members",
-                                  "/api/v1/farms?organisation_id={org}",
-                                  "/api/v1/zones?farm_id={farm}"])
-def test_other_organisation_is_403(world: World, path: str) -> None:
-    url = path.format(org=world.orgs["lychee"], farm=world.farms["lychee"],
-                      zone=world.zones["lychee"])
+@pytest.mark.parametrize("path", ["/api/v1/organisations/{org}",
+                                  "/api/v1/organisations/{org}/members",
+                                  "/api/v1/farms?organisation_id={org}"])
+def test_other_organisation_named_explicitly_is_403(world: World, path: str) -> None:
+    url = path.format(org=world.orgs["lychee"])
     assert world.client.get(url, headers=world.auth("carrot_admin")).status_code == 403
+
+
+@pytest.mark.parametrize("path", ["/api/v1/farms/{id}", "/api/v1/zones/{id}",
+                                  "/api/v1/zones?farm_id={id}"])
+def test_other_coops_objects_answer_404_like_missing_ones(world: World, path: str) -> None:
+    """Issue 15.12: 403 vs 404 told a co-op which ids exist elsewhere; now it cannot."""
+    kind = "zone" if path.startswith("/api/v1/zones/") else "farm"
+    theirs = (world.zones if kind == "zone" else world.farms)["lychee"]
+    h = world.auth("carrot_admin")
+    other = world.client.get(path.format(id=theirs), headers=h)
+    missing = world.client.get(path.format(id=987654), headers=h)
+    assert other.status_code == missing.status_code == 404
+    assert other.json()["detail"].replace(str(theirs), "N") == \
+        missing.json()["detail"].replace("987654", "N")
+    assert "lychee" not in other.text
 
 
 def test_farm_and_zone_lifecycle_by_coop_admin(world: World) -> None:
@@ -82,9 +95,9 @@ def test_coop_admin_cannot_write_into_other_coop(world: World) -> None:
                              headers=h).status_code == 403
     assert world.client.post("/api/v1/zones", json={"farm_id": world.farms["lychee"], "name": "x",
                                                     "crop": "lychee", "area_m2": 5},
-                             headers=h).status_code == 403
+                             headers=h).status_code == 404
     assert world.client.delete(f"/api/v1/zones/{world.zones['lychee']}",
-                               headers=h).status_code == 403
+                               headers=h).status_code == 404
     assert (world.count(Farm), world.count(Zone)) == before
 
 
@@ -126,7 +139,7 @@ def test_unknown_ids_are_404(world: World) -> None:
 
 
 def test_membership_duplicate_is_409(world: World) -> None:
-    h = world.auth("lychee_admin")
+    h = world.auth("admin")
     r = world.client.post(f"/api/v1/organisations/{world.orgs['lychee']}/members",
                           json={"user_id": world.users["lychee_farmer"], "role": "farmer"}, headers=h)
     assert r.status_code == 409
@@ -140,4 +153,4 @@ def test_crud_on_postgresql(pg_world: World) -> None:
     r = pg_world.client.post("/api/v1/farms", json=farm_body(pg_world, name="y" * 500), headers=h)
     assert r.status_code == 422
     assert pg_world.client.get(f"/api/v1/farms/{pg_world.farms['carrot']}",
-                               headers=h).status_code == 403
+                               headers=h).status_code == 404

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.login import page_login
 from tests.support.services import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,9 +66,13 @@ def test_demo_starts_serves_every_url_and_stops_cleanly(tmp_path: Path) -> None:
         users = re.findall(r"^\s+(farmer|coop_admin|evaluator|admin)\s+(\S+)\s+(\S+)\s", out, re.M)
         assert {u[0] for u in users} == {"farmer", "coop_admin", "evaluator", "admin"}
         assert "mqtt://127.0.0.1:" in out
+        var = tmp_path / "var"  # the demo's database, secrets and uploads: this user only
+        assert stat.S_IMODE(var.stat().st_mode) == 0o700
+        assert stat.S_IMODE((var / "nongso.db").stat().st_mode) == 0o600
+        assert all(stat.S_IMODE(p.stat().st_mode) & 0o077 == 0 for p in var.rglob("*"))
         for role, login, password in users:
             with httpx.Client(base_url=f"http://127.0.0.1:{port}") as c:
-                r = c.post("/login", data={"login": login, "password": password})
+                r = page_login(c, login, password)
                 assert r.status_code in (200, 303), (role, r.text[:300])
                 for url in urls:
                     r = c.get(url, headers={"Accept": "text/html"})
@@ -81,7 +87,7 @@ def test_demo_starts_serves_every_url_and_stops_cleanly(tmp_path: Path) -> None:
         assert "12 simulated nodes" in out
         farmer = next(u for u in users if u[0] == "farmer")
         with httpx.Client(base_url=f"http://127.0.0.1:{port}") as c:
-            c.post("/login", data={"login": farmer[1], "password": farmer[2]})
+            page_login(c, farmer[1], farmer[2])
             live = None
             while time.monotonic() - t0 < 60 and live is None:
                 live = re.search(r'class="moisture">(\d+(?:\.\d+)?) %', c.get("/farm").text)

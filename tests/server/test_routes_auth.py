@@ -34,10 +34,10 @@ def test_route_table_is_complete(world: World) -> None:
 
 def test_public_routes_exist() -> None:
     """A stale entry in the public list would hide a typo: each must match a real route."""
+    import tempfile
+
     from server.app import create_app
     from server.settings import load_settings
-
-    import tempfile
     with tempfile.TemporaryDirectory() as d:
         app = create_app(load_settings(var_dir=d))
         routes = {(m, p) for m, p, _ in iter_routes(app)}

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -82,3 +83,31 @@ def test_production_refuses_missing_stamp_keys(tmp_path: Path) -> None:
     with pytest.raises(InsecureSettingsError, match="NONGSO_STAMP_KEYS"):
         load_settings(var_dir=tmp_path, mode="production", secret_key="Q7pL" * 10, stamp_keys="")
     assert not (tmp_path / "stamp_keys").exists()
+
+
+#: Places in ``server/`` that may touch the process environment, with the reason.
+ENV_ALLOWED = {
+    "server/settings.py": "the one settings class reads NONGSO_* (pydantic-settings)",
+}
+ENV_READ = re.compile(r"os\.environ|getenv\s*\(|environ\.get\s*\(")
+
+
+def test_every_setting_goes_through_settings() -> None:
+    offenders = []
+    for path in sorted((ROOT / "server").rglob("*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        if rel in ENV_ALLOWED:
+            continue
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if ENV_READ.search(line):
+                offenders.append(f"{rel}:{n}: {line.strip()}")
+    assert not offenders, "read settings through server.settings.Settings:\n" + "\n".join(offenders)
+
+
+def test_metrics_and_ingest_settings_from_env(monkeypatch: pytest.MonkeyPatch,
+                                              tmp_path: Path) -> None:
+    monkeypatch.setenv("NONGSO_METRICS_TOKEN", "tok-123")
+    monkeypatch.setenv("NONGSO_INGEST_METRICS_PORT", "9101")
+    s = load_settings(var_dir=tmp_path)
+    assert s.metrics_token == "tok-123" and "tok-123" not in repr(s)
+    assert s.ingest_metrics_port == 9101

@@ -4,9 +4,9 @@ farm diary, certificates and stamp-block flags (issue 7).
 Revision ID: 0003
 Revises: 0002
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
+from alembic import op
 
 revision = "0003"
 down_revision = "0002"

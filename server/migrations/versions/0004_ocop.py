@@ -4,9 +4,9 @@ certificates, notifications (issue 9). Self-contained: touches only ocop_* table
 Revision ID: 0004
 Revises: 0003
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
+from alembic import op
 
 revision = "0004"
 down_revision = "0003"

@@ -6,12 +6,10 @@
 # gc.mem_alloc() on every hardware call to find the high-water mark.
 import gc
 import json
-import micropython
-import os
-
 import sys
 
 import fw_support as fw
+import micropython
 from app.ringbuf import RingBuffer
 
 PEAK = [0]

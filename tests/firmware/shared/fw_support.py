@@ -17,7 +17,7 @@ def tmpdir():
             pass
         while True:
             _n[0] += 1
-            p = "/tmp/t%d" % _n[0]
+            p = f"/tmp/t{_n[0]}"
             try:
                 os.mkdir(p)
                 return p
@@ -41,26 +41,32 @@ def raises(exc, fn, *args):
         fn(*args)
     except exc as e:
         return e
-    raise AssertionError("expected %s" % exc.__name__)
+    raise AssertionError(f"expected {exc.__name__}")
 
 
 class FakeClock:
     def __init__(self, ms=0, utc_at_zero=0, ntp_ok=True):
         self.now = ms
-        self.base = utc_at_zero  # UTC at ms == 0
+        self.base = utc_at_zero  # true UTC at ms == 0
         self.synced = False
         self.ntp_ok = ntp_ok
+        self.err = 0  # seconds the RTC is off once set (drift, or a wrong NTP answer)
+        self.ntp_err = 0  # seconds the NTP answer is off
+        self.sync_at = []  # ms of every sync attempt
 
     def ms(self):
         return self.now
 
     def utc(self):
-        return self.base + self.now // 1000 if self.synced else 0
+        return self.base + self.now // 1000 + self.err if self.synced else 0
 
     def sync(self):
-        if self.ntp_ok and self.base:
-            self.synced = True
-        return self.synced
+        self.sync_at.append(self.now)
+        if not (self.ntp_ok and self.base):
+            return False
+        self.synced = True
+        self.err = self.ntp_err
+        return True
 
     def sleep_ms(self, ms):
         self.now += ms

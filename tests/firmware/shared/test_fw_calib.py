@@ -1,9 +1,9 @@
 """Calibration and sensor maths (runs under CPython and real MicroPython)."""
 try:
-    from firmware.app import calib, sensors, config
+    from firmware.app import calib, config, sensors
     from firmware.app.errors import SensorError
 except ImportError:  # MicroPython: files laid out as on the device
-    from app import calib, sensors, config
+    from app import calib, config, sensors
     from app.errors import SensorError
 from fw_support import FakeBattery, FakeProbe, FakeTherm, raises
 
@@ -58,7 +58,8 @@ def test_temperature_error_values_rejected():
 
 def test_sampler_good_reading():
     cfg = config.defaults()
-    s = sensors.Sampler(FakeProbe([36500, 36400, 64000, 36600, 36450, 36550, 36500]), FakeTherm(21.5), FakeBattery(3912))
+    probe = FakeProbe([36500, 36400, 64000, 36600, 36450, 36550, 36500])
+    s = sensors.Sampler(probe, FakeTherm(21.5), FakeBattery(3912))
     frag = s.read(cfg)
     assert frag == b'"m":50,"raw":36500,"st":21.5,"bat":3912', frag
     assert s.moisture == 50.0

@@ -51,7 +51,7 @@ def test_cmd_decoder_against_golden():
             codec.parse_cmd(ex["payload"].encode())
         except ProtoError as e:
             assert e.reason == ex["reason"], (ex["name"], e.reason)
-            rej = codec.ack(e.cmd_id, "rejected", ('"reason":"%s"' % e.reason).encode())
+            rej = codec.ack(e.cmd_id, "rejected", (f'"reason":"{e.reason}"').encode())
             assert rej == ex["ack"].encode(), (ex["name"], rej)
         else:
             raise AssertionError("accepted: " + ex["name"])

@@ -7,8 +7,19 @@ try:
 except ImportError:
     from app.sensor_node import SensorNode
     from app.valve_node import ValveNode
-from fw_support import (FakeBattery, FakeClock, FakeFlow, FakeNet, FakePower, FakeProbe,
-                        FakeRtc, FakeTherm, FakeTransport, FakeValve, tmpdir)
+from fw_support import (
+    FakeBattery,
+    FakeClock,
+    FakeFlow,
+    FakeNet,
+    FakePower,
+    FakeProbe,
+    FakeRtc,
+    FakeTherm,
+    FakeTransport,
+    FakeValve,
+    tmpdir,
+)
 
 T0 = 1760000000
 
@@ -73,7 +84,7 @@ def test_sensor_node_uploads_every_n_and_applies_config():
     assert node.cycle() <= 600000  # cold boot uploads at once and takes the config
     assert json.loads(tr.on("ack")[0]) == {"v": 1, "cfg": 5, "res": "applied"}
     connects = tr.connects
-    for i in range(3):
+    for _i in range(3):
         node = _sensor(root, clock, net, tr, rtc)
         clock.sleep_ms(node.cycle())
     assert tr.connects == connects + 1  # woke 3 times, connected once

@@ -11,7 +11,7 @@ from fw_support import tmpdir
 def _fill(buf, n, start_up=0):
     seqs = []
     for i in range(n):
-        seqs.append(buf.append(0, 1, start_up + i, ('"m":%d' % (i % 100)).encode()))
+        seqs.append(buf.append(0, 1, start_up + i, f'"m":{i % 100}'.encode()))
     return seqs
 
 

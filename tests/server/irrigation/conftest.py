@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -60,7 +60,7 @@ class Irr:
         with Session(self.engine) as s:
             z = s.get(Zone, self.ids["zones"][zone])
             assert z is not None
-            from server.irrigation.controller import ensure_settings
+            from server.irrigation.zone_state import ensure_settings
 
             row = ensure_settings(s, z)
             for k, v in values.items():
@@ -103,7 +103,7 @@ def irr_pg(pg_url: str) -> Iterator[Irr]:
 
 
 def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)  # type: ignore[misc]
+    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
 
 
 def wait_for(cond: Any, timeout: float = 10.0, what: str = "condition") -> Any:

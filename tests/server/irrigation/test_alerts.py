@@ -1,5 +1,6 @@
 """Alerts: each condition opens once, is not duplicated while it lasts, resolves when it
-ends; delivery to a signed webhook checked by a tiny local HTTP receiver."""
+ends; delivery to a signed webhook (through the outbox and its sender) checked by a tiny
+local HTTP receiver."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ import pytest
 from sqlmodel import Session, select
 
 from server.irrigation import alerts
-from server.irrigation.controller import water_now
+from server.irrigation.commands import water_now
+from server.irrigation.outbox import WebhookSender
 from server.models import DeviceRole
 from server.models.irrigation import Alert, AlertWebhook
 from tests.server.irrigation.conftest import Irr, utc
@@ -145,7 +147,9 @@ def test_each_condition_opens_once_and_resolves(irr: Irr, receiver: Receiver) ->
     irr.state("c-s1", now, dropped=9)
     rows = _eval(irr, now)
     assert [a.state for a in _by_kind(rows, "drops")] == ["resolved", "open"]
-    # every open and resolve went to the webhook, correctly signed
+    # every open and resolve was queued in the outbox; the sender sends them, correctly signed
+    assert receiver.got == []
+    assert WebhookSender(irr.engine, allow_private=True, batch=1000).run_once() > 0
     assert receiver.got and all(g["ok"] for g in receiver.got)
     events = [(g["event"], g["alert"]["kind"]) for g in receiver.got]
     assert events.count(("opened", "too_dry")) == 1 and ("resolved", "too_dry") in events
@@ -202,6 +206,7 @@ def test_webhook_failure_does_not_stop_evaluation(irr: Irr) -> None:
     irr.state("c-s1", T0, m=10.0)
     rows = _eval(irr, T0)
     assert [a.kind for a in rows] == ["too_dry"]
+    WebhookSender(irr.engine, allow_private=True).run_once(T0)
     with Session(irr.engine) as s:
         hook = s.exec(select(AlertWebhook)).one()
-        assert hook.last_error and "URLError" in hook.last_error
+        assert hook.last_error == "connection failed" and hook.last_failure_at is not None

@@ -9,7 +9,8 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session
 
 from server.irrigation import log as irrlog
-from server.irrigation.controller import Controller, in_windows, parse_windows
+from server.irrigation.controller import Controller
+from server.irrigation.windows import in_windows, parse_windows
 from server.models import DeviceRole, Zone
 from tests.server.irrigation.conftest import Irr, utc
 
@@ -220,7 +221,7 @@ def test_reboot_ends_the_interrupted_lease(irr: Irr) -> None:
     irr.state("c-v1", T0, boot=4)
     ctl.step(T0)
     with Session(irr.engine) as s:
-        from server.irrigation.controller import water_now
+        from server.irrigation.commands import water_now
 
         water_now(s, irr.ids["zones"]["carrot"], 20, None, now=T0)
         s.commit()
@@ -233,3 +234,44 @@ def test_reboot_ends_the_interrupted_lease(irr: Irr) -> None:
     ctl.step(boot_at + timedelta(seconds=1))
     assert irr.rows("select status, reason from irrigation_commands") == [("done", "reboot")]
     assert irr.rows("select why from irrigation_log where ended_at is not null") == [("reboot",)]
+
+
+class Probe(Rain):
+    """A forecast source that checks, on every call, that the controller holds no write
+    transaction: another connection must be able to write at once."""
+
+    def __init__(self, db: str) -> None:
+        super().__init__(0.0)
+        self.db, self.calls, self.locked = db, 0, 0
+
+    def _probe(self) -> None:
+        import sqlite3
+
+        self.calls += 1
+        try:
+            with sqlite3.connect(self.db, timeout=0.2) as c:
+                c.execute("UPDATE organisations SET name = name WHERE id = 1")
+        except sqlite3.OperationalError:
+            self.locked += 1
+
+    def rain_mm(self, zone: Zone, start: datetime, end: datetime) -> float | None:
+        self._probe()
+        return super().rain_mm(zone, start, end)
+
+    def et0_mm_day(self, zone: Zone, day: date) -> float | None:
+        self._probe()
+        return super().et0_mm_day(zone, day)
+
+
+def test_forecast_is_asked_outside_write_transactions(irr: Irr) -> None:
+    """Issue 15.1 (nothing slow inside a transaction in the controller): a slow weather
+    source must not hold the database; here every call finds it free for writers."""
+    ctl, _pub = _setup(irr, mode="et", deficit_trigger_mm=10.0)
+    assert irr.engine.url.database is not None
+    ctl.forecast = probe = Probe(irr.engine.url.database)
+    irr.state("c-s1", T0, m=50.0)
+    ctl.step(T0)
+    ctl.step(T0 + timedelta(days=1))
+    ctl.step(T0 + timedelta(days=3))  # the deficit is watered: leases are written too
+    assert probe.calls >= 5 and probe.locked == 0
+    assert [c[1] for c in _cmds(irr)] == ["open"]

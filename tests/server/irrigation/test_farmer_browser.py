@@ -8,11 +8,10 @@ import time
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from sqlmodel import Session
 
 from server.app import create_app
 from server.irrigation.controller import start_controller
-from server.models import DeviceRole, DeviceStatus
+from server.models import DeviceRole
 from server.settings import load_settings
 from simulators.fleet import start_in_thread
 from tests.server.conftest import PASSWORD

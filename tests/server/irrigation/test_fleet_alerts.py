@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from server.irrigation.controller import start_controller, water_now
+from server.irrigation.commands import water_now
+from server.irrigation.controller import start_controller
 from server.models import DeviceRole
 from simulators.fleet import start_in_thread
 from tests.server.irrigation.conftest import Irr, wait_for

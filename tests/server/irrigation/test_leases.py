@@ -4,11 +4,13 @@ accepted → done (log with litres), rejected, timed out, node offline then back
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime
 
 from sqlmodel import Session
 
-from server.irrigation.controller import Controller, MQTTPublisher, stop_zone, water_now
+from server.irrigation.commands import stop_zone, water_now
+from server.irrigation.controller import Controller
+from server.irrigation.mqtt_publisher import MQTTPublisher
 from server.models import DeviceRole
 from server.models.irrigation import ValveCommand
 from tests.server.irrigation.conftest import Irr, ScriptedValve, wait_for
@@ -16,7 +18,7 @@ from tests.support.services import Mosquitto
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _setup(irr: Irr, broker: Mosquitto, ingest, mode: str = "accept"):  # type: ignore[no-untyped-def]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from tests.server.stamps.conftest import StampWorld, issue
+from tests.server.stamps.conftest import StampWorld, issue, services
 from tests.support.browser import ARTIFACTS, launch_chromium, live_server
 
 PHONE = {"width": 360, "height": 740}
@@ -73,10 +73,10 @@ def test_consumer_page_timeline_and_authenticity_on_a_phone(sw: StampWorld) -> N
         page.wait_for_url("**lat=20.9&lon=106.4**")
         assert page.locator(".scan-count").inner_text() == count
         ctx.close()
-    sw.w.client.app.state.scan_log.stop()  # type: ignore[attr-defined]
+    services(sw).scan_log.stop()
     from server.models.stamps import Scan
 
     with Session(sw.w.engine) as s:
         places = [sc.place for sc in s.exec(select(Scan)).all()]
     assert "geo:20.9,106.4" in places and len(places) == int(count)
-    _ = datetime.now(timezone.utc)
+    _ = datetime.now(UTC)

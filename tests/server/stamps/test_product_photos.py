@@ -10,7 +10,6 @@ from PIL import Image
 from sqlmodel import Session, select
 
 from server.models.trace import Product
-from server.stamps import scanpage
 from server.trace.photos import SIDE, storage_dir
 from tests.server.stamps.conftest import StampWorld
 from tests.server.stamps.test_resolver import HTML, _uris
@@ -39,7 +38,6 @@ def _put(sw: StampWorld, data: bytes, who: str = "lychee_admin", name: str = "an
 
 def test_photo_is_upright_small_without_metadata_and_on_the_consumer_page(
         sw: StampWorld) -> None:
-    scanpage.clear_cache()
     pid, r = _put(sw, _phone_photo())
     assert r.status_code == 200, r.text
     url = r.json()["photo_url"]
@@ -87,7 +85,6 @@ def test_a_new_photo_replaces_the_old_one_and_bad_uploads_change_nothing(
 
 
 def test_without_a_photo_the_preview_uses_the_platform_image(sw: StampWorld) -> None:
-    scanpage.clear_cache()
     page = sw.w.client.get(_uris(sw, 1)[0], headers=HTML).text
     assert '<svg class="icon"' in page and '<img class="photo"' not in page
     m = re.search(r'<meta property="og:image" content="http://localhost:8000(/static/[^"]+)">',

@@ -2,17 +2,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from server.models.stamps import Stamp
 from server.stamps import clone
-from tests.server.stamps.conftest import StampWorld, issue
+from tests.server.stamps.conftest import StampWorld, issue, services
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 HTML = {"Accept": "text/html,application/xhtml+xml"}
+#: Browsers of five families: five visitors even behind one address.
+PHONES = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) Safari/604.1",
+          "Mozilla/5.0 (Linux; Android 14; SM-A546E) Chrome/126.0 Mobile Safari/537.36",
+          "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/126.0 Safari/537.36",
+          "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) Safari/605.1.15",
+          "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:127.0) Firefox/127.0")
 
 
 def _uris(sw: StampWorld, n: int = 3, **kw: object) -> list[str]:
@@ -48,8 +54,8 @@ def test_browser_gets_consumer_page_with_authenticity(sw: StampWorld) -> None:
     assert 'rel="https://gs1.org/voc/defaultLink"' in r.headers["link"]
     en = sw.w.client.get(uri + "?lang=en", headers=HTML)
     assert 'lang="en"' in en.text and "Authenticity" in en.text
-    again = sw.w.client.get(uri, headers=HTML)
-    assert '<strong class="scan-count">3</strong>' in again.text
+    again = sw.w.client.get(uri, headers=HTML)  # a reload: the same visitor, counted once
+    assert '<strong class="scan-count">1</strong>' in again.text
 
 
 def test_linkset_has_exactly_one_default_link(sw: StampWorld) -> None:
@@ -158,15 +164,17 @@ def test_scratch_pin_verifies_once(sw: StampWorld) -> None:
     assert reused.status_code == 200 and "đã được dùng trước đó" in reused.text
 
 
-def _scans(sw: StampWorld, *scans: tuple[int, str, datetime]) -> dict[int, Stamp]:
-    """Feed (stamp id, place, time) scans one by one through the server's own scan log —
-    the writer every consumer scan goes through — and return the stamps as stored."""
+def _scans(sw: StampWorld, *scans: tuple[int, str, datetime] | tuple[int, str, datetime, str]
+           ) -> dict[int, Stamp]:
+    """Feed (stamp id, place, time[, network]) scans one by one through the server's own
+    scan log — the writer every consumer scan goes through — and return the stamps as
+    stored."""
     from server.stamps.scanlog import ScanLog
 
     sl = ScanLog(sw.w.engine)
     sl.stop()  # no background writer: each scan is written when the test says so
-    for sid, place, at in scans:
-        sl.add(sid, place, at)
+    for sid, place, at, *net in scans:
+        sl.add(sid, place, at, net=net[0] if net else None)
         assert sl.flush()
     with Session(sw.w.engine) as s:
         return {st.id: st for st in s.exec(select(Stamp)).all()}  # type: ignore[misc]
@@ -174,16 +182,17 @@ def _scans(sw: StampWorld, *scans: tuple[int, str, datetime]) -> dict[int, Stamp
 
 def test_clone_detection_fires_on_scripted_pattern_not_on_normal_use(sw: StampWorld) -> None:
     issue(sw, count=2)
-    t0 = datetime(2026, 6, 10, 8, 0, tzinfo=timezone.utc)
+    t0 = datetime(2026, 6, 10, 8, 0, tzinfo=UTC)
     with Session(sw.w.engine) as s:
         normal, cloned = (st.id for st in s.exec(select(Stamp).order_by(Stamp.id)).all())
     # Normal: a shop and then a home, a few scans over two days.
     got = _scans(sw, *((normal, place, t0 + timedelta(hours=10 * i)) for i, place in enumerate(
         ["geo:21.0,105.8", "geo:21.0,105.8", "geo:21.0,105.9", "geo:21.0,105.9"])))
     assert got[normal].scan_count == 4 and got[normal].clone_suspected_at is None
-    # Cloned: the same serial in Hà Nội and, 20 minutes later, in TP Hồ Chí Minh.
-    got = _scans(sw, (cloned, "geo:21.0,105.8", t0),
-                 (cloned, "geo:10.8,106.7", t0 + timedelta(minutes=20)))
+    # Cloned: the same serial in Hà Nội and, 20 minutes later, in TP Hồ Chí Minh (two
+    # phones on two networks).
+    got = _scans(sw, (cloned, "geo:21.0,105.8", t0, "net:00000000000000aa"),
+                 (cloned, "geo:10.8,106.7", t0 + timedelta(minutes=20), "net:00000000000000bb"))
     assert got[cloned].clone_suspected_at is not None
     assert "km" in (got[cloned].clone_reason or "")
     page = sw.w.client.get(f"/01/{sw.gtin14}/10/{sw.lot_code}/21/{got[cloned].serial}",
@@ -193,7 +202,7 @@ def test_clone_detection_fires_on_scripted_pattern_not_on_normal_use(sw: StampWo
 
 def test_clone_detection_by_many_places_and_by_rate(sw: StampWorld) -> None:
     issue(sw, count=2)
-    t0 = datetime(2026, 6, 10, 8, 0, tzinfo=timezone.utc)
+    t0 = datetime(2026, 6, 10, 8, 0, tzinfo=UTC)
     with Session(sw.w.engine) as s:
         a, b = (st.id for st in s.exec(select(Stamp).order_by(Stamp.id)).all())
     got = _scans(sw, *((a, f"net:{i:016x}", t0 + timedelta(hours=i))
@@ -218,11 +227,8 @@ def test_growing_conditions_come_from_the_telemetry_store(sw: StampWorld) -> Non
     """Readings of the lot's origin zone before harvest appear on the consumer page."""
     from server.models import Device, DeviceRole
     from server.models.telemetry import Reading
-    from server.stamps import scanpage
-
-    scanpage.clear_cache()
     uri = _uris(sw, 1)[0]
-    harvest = datetime(2026, 6, 5, 6, 30, tzinfo=timezone.utc)
+    harvest = datetime(2026, 6, 5, 6, 30, tzinfo=UTC)
     with Session(sw.w.engine) as s:
         dev = Device(uid="th-lychee-0001", zone_id=sw.w.zones["lychee"], role=DeviceRole.sensor)
         s.add(dev)
@@ -244,7 +250,7 @@ def test_growing_conditions_come_from_the_telemetry_store(sw: StampWorld) -> Non
     with Session(sw.w.engine) as s:
         s.add(ZoneIrrigation(zone_id=sw.w.zones["lychee"], dry_alert_pct=32.0))
         s.commit()
-    scanpage.clear_cache()
+    services(sw).pages.clear()
     page = sw.w.client.get(uri, headers=HTML).text
     assert "Độ ẩm đất trong ngưỡng <strong>79 % thời gian</strong>" in page  # 38 / 48
     assert "(32–80 %)" in page
@@ -255,11 +261,11 @@ def test_scans_counted_on_postgresql(pg_world) -> None:  # type: ignore[no-untyp
 
     sw = make_lot(pg_world)
     uri = _uris(sw, 1)[0]
-    for n in range(1, 6):
-        page = sw.w.client.get(uri, headers=HTML)
+    for n, agent in enumerate(PHONES, start=1):  # five visitors behind one address
+        page = sw.w.client.get(uri, headers={**HTML, "User-Agent": agent})
         assert page.status_code == 200
         assert f'<strong class="scan-count">{n}</strong>' in page.text
-    sw.w.client.app.state.scan_log.flush()  # type: ignore[attr-defined]  # write-behind
+    services(sw).scan_log.flush()  # write-behind
     with Session(sw.w.engine) as s:
         stamp = s.exec(select(Stamp)).one()
         assert stamp.scan_count == 5 and stamp.first_scan_at is not None
@@ -289,11 +295,8 @@ def test_scan_log_writes_behind_and_flushes_on_stop(sw: StampWorld) -> None:
 
 def test_consumer_page_counts_drip_waterings_from_the_irrigation_log(sw: StampWorld) -> None:
     from server.models.irrigation import IrrigationLog
-    from server.stamps import scanpage
-
-    scanpage.clear_cache()
     uri = _uris(sw, 1)[0]
-    harvest = datetime(2026, 6, 5, 6, 30, tzinfo=timezone.utc)
+    harvest = datetime(2026, 6, 5, 6, 30, tzinfo=UTC)
     with Session(sw.w.engine) as s:
         for i in range(23):
             s.add(IrrigationLog(zone_id=sw.w.zones["lychee"], trigger="auto",

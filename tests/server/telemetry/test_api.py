@@ -5,16 +5,18 @@ from __future__ import annotations
 import base64
 import csv
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
-from sqlmodel import Session
 
+from server.telemetry.credentials import mosquitto_hash
 from server.telemetry.dispatch import DeviceDirectory, add_message
 from server.telemetry.store import Batch, Store
 from tests.server.conftest import World
+from tests.support.login import page_login
 
-T0 = datetime(2026, 3, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
 
 def _ingest(world: World, uid: str, readings: list[tuple[int, datetime, float]]) -> None:
@@ -22,7 +24,8 @@ def _ingest(world: World, uid: str, readings: list[tuple[int, datetime, float]])
     batch = Batch()
     d = DeviceDirectory(world.engine)
     for seq, t, m in readings:
-        body = b'{"v":1,"seq":%d,"t":%d,"m":%s,"bat":3900,"drop":2}' % (seq, int(t.timestamp()), str(m).encode())
+        body = b'{"v":1,"seq":%d,"t":%d,"m":%s,"bat":3900,"drop":2}' % (
+            seq, int(t.timestamp()), str(m).encode())
         assert add_message(batch, d, f"nongso/v1/{uid}/telemetry", body, t.timestamp() + 5) is None
     Store(world.engine).write(batch)
 
@@ -46,8 +49,8 @@ def test_device_lifecycle_and_permissions(world: World) -> None:
     assert c.post(f"/api/v1/zones/{zone}/devices", json={"role": "sensor"},
                   headers=farmer).status_code == 403
     assert c.post(f"/api/v1/zones/{zone}/devices", json={"role": "sensor"},
-                  headers=world.auth("carrot_admin")).status_code == 403
-    assert c.get(f"/api/v1/devices/{dev}", headers=world.auth("carrot_farmer")).status_code == 403
+                  headers=world.auth("carrot_admin")).status_code == 404  # not even seen
+    assert c.get(f"/api/v1/devices/{dev}", headers=world.auth("carrot_farmer")).status_code == 404
     listed = c.get(f"/api/v1/zones/{zone}/devices", headers=farmer).json()
     assert [d["uid"] for d in listed] == ["ly-s1"] and "mqtt_password" not in str(listed)
     for bad in ({"role": "sensor", "uid": "ly-s1"}, {"role": "sensor", "uid": "a/b#"},
@@ -81,8 +84,7 @@ def test_claim_qr_from_a_phone(world: World) -> None:
     assert [d.text for d in decoded] == [board["claim_url"]]
     path = board["claim_url"].split("://", 1)[1].split("/", 1)[1]
     # a farmer of the same co-op opens the scanned URL on the phone, logs in, picks a zone
-    r = c.post("/login", data={"login": "lychee_farmer", "password": "correct horse battery"},
-               follow_redirects=False)
+    r = page_login(c, "lychee_farmer", "correct horse battery", follow_redirects=False)
     assert r.status_code == 303
     page = c.get("/" + path, headers={"Accept": "text/html"})
     assert page.status_code == 200 and "Gắn thiết bị mới" in page.text and board["uid"] in page.text
@@ -130,7 +132,7 @@ def test_series_csv_latest_and_gaps(any_world: World) -> None:
     assert c.get(f"/api/v1/zones/{zone}/readings", params={**q, "metric": "x; drop"},
                  headers=admin).status_code == 422
     assert c.get(f"/api/v1/zones/{zone}/readings", params=q,
-                 headers=world.auth("lychee_farmer")).status_code == 403
+                 headers=world.auth("lychee_farmer")).status_code == 404  # another co-op's
     text = c.get(f"/api/v1/zones/{zone}/readings.csv", params=q, headers=admin).text
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == 15 and rows[0]["device"] == "ca-1" and rows[0]["seq"] == "1"
@@ -144,3 +146,24 @@ def test_series_csv_latest_and_gaps(any_world: World) -> None:
     assert gaps == [{"from": 4, "to": 6, "count": 3}]
     assert c.get("/api/v1/dead-letters", headers=admin).status_code == 403
     assert c.get("/api/v1/dead-letters", headers=world.auth("admin")).status_code == 200
+
+
+def test_device_uid_with_trailing_newline_is_refused(world: World, tmp_path: Path) -> None:
+    """15.8: ``^…$`` let ``"abc\\n"`` through; the broker files must stay valid for all."""
+    from server.models import Device
+    from server.telemetry.mosquitto import INGEST_USER, BrokerAccount, write_config
+
+    c, zone = world.client, world.zones["lychee"]
+    admin = world.auth("lychee_admin")
+    assert c.post(f"/api/v1/zones/{zone}/devices", json={"role": "sensor", "uid": "ly-ok"},
+                  headers=admin).status_code == 201
+    n = world.count(Device)
+    for bad in ("abc\n", "ly-s2\n", "\nabc", "ab c"):
+        r = c.post(f"/api/v1/zones/{zone}/devices", json={"role": "sensor", "uid": bad},
+                   headers=admin)
+        assert r.status_code == 422, (bad, r.status_code, r.text)
+    assert world.count(Device) == n
+    counts = write_config(tmp_path / "mq", world.engine,
+                          [BrokerAccount(INGEST_USER, mosquitto_hash("pw"))])
+    assert counts["devices"] == 1
+    assert (tmp_path / "mq" / "passwd").read_text().startswith("ly-ok:$7$")

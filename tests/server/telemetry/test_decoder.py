@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from server.telemetry.decoder import (MAX_FUTURE_S, DecodeError, decode, decode_telemetry,
-                                      parse_topic)
+from server.telemetry.decoder import MAX_FUTURE_S, DecodeError, decode, decode_telemetry, parse_topic
 
 GOLDEN = Path(__file__).resolve().parents[2] / "golden"
 DEVICE_TO_SERVER = ("telemetry", "status", "ack")
@@ -56,7 +55,8 @@ def test_server_only_checks() -> None:
         decode("telemetry", b'{"v":1,' + b" " * 4090 + b'"seq":1,"t":1760000000,"drop":0}')
     with pytest.raises(DecodeError, match="type:note"):  # every other key is a measurement
         decode("telemetry", b'{"v":1,"seq":1,"t":1760000000,"note":"hi","drop":0}')
-    assert decode_telemetry(b'{"v":1,"seq":1,"t":1760000000,"ec":1.25,"drop":0}').readings[0].values == {"ec": 1.25}
+    got = decode_telemetry(b'{"v":1,"seq":1,"t":1760000000,"ec":1.25,"drop":0}')
+    assert got.readings[0].values == {"ec": 1.25}
     batch = b'{"v":1,"batch":[%s],"drop":0}' % b",".join(
         b'{"seq":%d,"t":1760000000}' % i for i in range(1, 34))
     with pytest.raises(DecodeError, match="range:batch"):

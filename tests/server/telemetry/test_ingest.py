@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlmodel import Session
@@ -38,7 +38,7 @@ def test_mosquitto_pub_message_is_stored_with_values_time_and_state(
     dev = tel.devices["lychee-s1"]
     row = tel.rows("select time, time_known, zone_id, m, raw, st, bat, extra from readings "
                    "where device_id = :d and seq = 1042", d=dev)[0]
-    assert row.time == datetime.fromtimestamp(1760000000, timezone.utc)
+    assert row.time == datetime.fromtimestamp(1760000000, UTC)
     assert row.time_known and row.zone_id == tel.ids["zones"]["lychee"]
     assert (round(row.m, 2), row.raw, round(row.st, 2), row.bat) == (42.3, 38900, 24.56, 3912)
     assert row.extra is None
@@ -70,7 +70,7 @@ def test_duplicate_stored_once_and_backfill_of_500_in_order_without_gap(
     tel.add("carrot-s1", zone="carrot")
     run_worker(tel.engine, mosquitto)
     now = int(time.time())
-    one = '{"v":1,"seq":1,"t":%d,"m":30.5,"raw":41000,"drop":0}' % (now - 600 * 60)
+    one = f'{{"v":1,"seq":1,"t":{now - 600 * 60},"m":30.5,"raw":41000,"drop":0}}'
     mosquitto_pub(mosquitto.port, "nongso/v1/carrot-s1/telemetry", one)
     mosquitto_pub(mosquitto.port, "nongso/v1/carrot-s1/telemetry", one)
     # 500 buffered readings, oldest first, as the firmware sends them: batches of 32
@@ -113,11 +113,11 @@ def test_bad_messages_go_to_dead_letters_and_good_ones_still_flow(
         "future:t": (topic, b'{"v":1,"seq":6,"t":%d,"m":40,"drop":0}' % (now + 365 * 86400)),
     }
     good = 0
-    for reason, (t, payload) in bad.items():
+    for _reason, (t, payload) in bad.items():
         mosquitto_pub(mosquitto.port, t, payload)
         good += 1
         mosquitto_pub(mosquitto.port, topic,
-                      '{"v":1,"seq":%d,"t":%d,"m":40,"drop":0}' % (100 + good, now - 60))
+                      f'{{"v":1,"seq":{100 + good},"t":{now - 60},"m":40,"drop":0}}')
     wait_for(lambda: tel.scalar("select count(*) from readings") == good, what="good readings")
     wait_for(lambda: tel.scalar("select count(*) from dead_letters") == len(bad), what="dead letters")
     dead = {r.reason: r for r in tel.rows("select reason, topic, device_uid, size, payload, detail "
@@ -149,3 +149,56 @@ def test_sqlite_with_mqtt311_plain_subscription(tel_sqlite: Telemetry, mosquitto
     assert json.loads(ev.extra) == {"ev": "open", "why": "cmd", "cmd": 123}
     assert tel.scalar("select vs from device_states") == 1  # the newer reading (seq 89)
     assert tel.scalar("select res from device_acks") == "done"
+
+
+def test_ingest_never_stalls_on_one_bad_message(
+        tel_pg: Telemetry, mosquitto: Mosquitto, run_worker) -> None:  # type: ignore[no-untyped-def]
+    """15.13: messages the decoder accepts but PostgreSQL refuses (a NUL character in a
+    string field: jsonb and text refuse it) sit among good ones in one batch. The good ones
+    are stored, each bad one is dead-lettered ``store_error:<class>``, the worker goes on —
+    no retry loop, no re-sent batch."""
+    tel = tel_pg
+    tel.add("lychee-s3")
+    w = run_worker(tel.engine, mosquitto, flush_s=1.0)
+    now = int(time.time())
+    topic = "nongso/v1/lychee-s3/telemetry"
+    pub = publisher(mosquitto.port, "bad-batch-pub")
+    bad = [(topic, b'{"v":1,"seq":7,"t":%d,"m":40,"ev":"a\\u0000b","drop":0}' % (now - 50)),
+           ("nongso/v1/lychee-s3/status", b'{"v":1,"state":"online","fw":"1.2\\u0000"}')]
+    sent = []
+    for seq in range(1, 41):
+        if seq in (10, 30):
+            sent.append(pub.publish(*bad[seq // 30], qos=1))
+        sent.append(pub.publish(topic, b'{"v":1,"seq":%d,"t":%d,"m":41,"drop":0}'
+                                % (100 + seq, now - 60), qos=1))
+    for info in sent:
+        info.wait_for_publish(10)
+    wait_for(lambda: tel.scalar("select count(*) from dead_letters") == 2, 20, "dead letters")
+    wait_for(lambda: tel.scalar("select count(*) from readings") == 40, 20, "good readings")
+    dead = tel.rows("select reason, topic, payload from dead_letters order by topic")
+    assert [r.reason.split(":")[0] for r in dead] == ["store_error", "store_error"]
+    assert {bytes(r.payload) for r in dead} == {p for _t, p in bad}
+    assert w.stats.db_errors == 0 and w.stats.batches < 10
+    # and it goes on
+    pub.publish(topic, b'{"v":1,"seq":500,"t":%d,"m":42,"drop":0}' % (now - 10), qos=1)
+    wait_for(lambda: tel.scalar("select count(*) from readings") == 41, 10, "the next reading")
+    assert tel.scalar("select count(*) from readings where seq = 7") == 0
+    pub.loop_stop()
+
+
+def test_ingest_msg_is_a_named_tuple(sqlite_url: str) -> None:
+    """14.7: a received message is a ``Msg`` NamedTuple (fields by name), not a bare 6-tuple."""
+    import paho.mqtt.client as mqtt
+
+    from server.telemetry.ingest import IngestConfig, IngestWorker, Msg
+
+    assert Msg._fields == ("gen", "mid", "qos", "topic", "payload", "received")
+    from server.db import make_engine
+
+    w = IngestWorker(make_engine(sqlite_url), IngestConfig(mqtt_url="mqtt://127.0.0.1:1"))
+    m = mqtt.MQTTMessage(mid=7, topic=b"nongso/v1/ly-1/telemetry")
+    m.payload, m.qos = b'{"v":1}', 1
+    w._on_message(w._client, None, m)
+    got = w._inbox.popleft()
+    assert isinstance(got, Msg) and got.mid == 7 and got.qos == 1
+    assert got.topic == "nongso/v1/ly-1/telemetry" and got.payload == b'{"v":1}'

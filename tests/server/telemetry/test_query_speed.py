@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -11,7 +11,7 @@ from sqlmodel import Session
 from server.telemetry.queries import series
 from tests.server.telemetry.conftest import Telemetry
 
-END = datetime(2026, 6, 1, tzinfo=timezone.utc)
+END = datetime(2026, 6, 1, tzinfo=UTC)
 
 
 def test_thirty_day_chart_under_100ms_over_a_year_of_minutes(tel_pg: Telemetry) -> None:

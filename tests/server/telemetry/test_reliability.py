@@ -1,4 +1,4 @@
-"""Crash and scale-out: SIGKILL the worker mid-stream; two workers on one shared subscription."""
+"""Crash and scale-out: SIGKILL the worker mid-stream; two workers splitting the stream."""
 
 from __future__ import annotations
 
@@ -84,13 +84,15 @@ def test_sigkill_mid_stream_loses_nothing_and_doubles_nothing(
     assert "Traceback" not in log, log[-3000:]
 
 
-def test_two_workers_split_one_shared_subscription(tel_pg: Telemetry, mosquitto: Mosquitto,
-                                                   run_worker) -> None:  # type: ignore[no-untyped-def]
+def test_two_workers_split_the_stream_by_device(tel_pg: Telemetry, mosquitto: Mosquitto,
+                                                run_worker) -> None:  # type: ignore[no-untyped-def]
     tel = tel_pg
     for i in range(5):
         tel.add(f"split-{i}")
-    w1 = run_worker(tel.engine, mosquitto, client_id="ingest-a", batch_size=100, flush_s=0.02)
-    w2 = run_worker(tel.engine, mosquitto, client_id="ingest-b", batch_size=100, flush_s=0.02)
+    w1 = run_worker(tel.engine, mosquitto, client_id="ingest-a", batch_size=100, flush_s=0.02,
+                    workers=2, index=1)
+    w2 = run_worker(tel.engine, mosquitto, client_id="ingest-b", batch_size=100, flush_s=0.02,
+                    workers=2, index=2)
     pub = publisher(mosquitto.port, "split-pub")
     now = int(time.time())
     infos = [pub.publish(f"nongso/v1/split-{i}/telemetry", _payload(seq, now), qos=1)
@@ -102,6 +104,7 @@ def test_two_workers_split_one_shared_subscription(tel_pg: Telemetry, mosquitto:
     pub.loop_stop()
     assert w1.stats.received > 200 and w2.stats.received > 200, (w1.stats, w2.stats)
     assert w1.stats.received + w2.stats.received == 2000
+    assert w1.stats.skipped == w2.stats.received and w2.stats.skipped == w1.stats.received
     assert w1.stats.duplicates + w2.stats.duplicates == 0
     assert tel.scalar("select count(*) from reading_seqs") == 2000
     assert tel.scalar("select sum(received) from device_states") == 2000

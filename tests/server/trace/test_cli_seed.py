@@ -14,9 +14,8 @@ from server.db import make_engine
 from server.migrate import upgrade
 from server.models.trace import Certificate, Lot, Product, RegistrationCode, TraceEvent
 from server.seed import seed_demo
-from server.trace.epcis import validate_document
+from server.trace.epcis import document, validate_document
 from server.trace.lots import lot_events
-from server.trace.epcis import document
 from server.trace.stamping import assert_stampable
 
 
