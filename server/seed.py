@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -44,7 +45,7 @@ class DemoUser:
     password: str | None  # None when the user existed already
 
 
-_ORGS = [
+_ORGS: list[dict[str, Any]] = [
     dict(name=DEMO_MARKER, kind=OrgKind.htx, province_code=HAI_PHONG, commune_code="10741",
          address_detail="thôn Thanh Sơn, xã Thanh Hà, thành phố Hải Phòng",
          legacy_address="xã Thanh Sơn, huyện Thanh Hà, tỉnh Hải Dương (trước 1/7/2025)"),
@@ -80,9 +81,28 @@ def _password() -> str:
     return secrets.token_urlsafe(12)
 
 
+def _users(s: Session, orgs: dict[str, Organisation]) -> list[DemoUser]:
+    """The demo users and their memberships; a one-time password for each new one."""
+    out: list[DemoUser] = []
+    for login, name, org_name, role in _USERS:
+        user = s.exec(select(User).where(User.login == login)).first()
+        password = None
+        if user is None:
+            password = _password()
+            user = User(login=login, full_name=name, password_hash=hash_password(password),
+                        is_superuser=role == Role.admin)
+            s.add(user)
+            s.flush()
+            if org_name:
+                org_id = orgs[org_name].id
+                assert user.id is not None and org_id is not None
+                s.add(Membership(user_id=user.id, organisation_id=org_id, role=role))
+        out.append(DemoUser(login, role.value, org_name or "—", password))
+    return out
+
+
 def seed_demo(engine: Engine, devices: int = 20) -> list[DemoUser]:
     """Create the demo world if missing; return the demo users (passwords for new ones)."""
-    out: list[DemoUser] = []
     with Session(engine, expire_on_commit=False) as s:
         orgs: dict[str, Organisation] = {}
         for spec in _ORGS:
@@ -97,6 +117,7 @@ def seed_demo(engine: Engine, devices: int = 20) -> list[DemoUser]:
             org = orgs[org_name]
             farm = s.exec(select(Farm).where(Farm.name == farm_name)).first()
             if farm is None:
+                assert org.id is not None
                 farm = Farm(name=farm_name, organisation_id=org.id, province_code=HAI_PHONG,
                             commune_code=commune, address_detail=org.address_detail,
                             legacy_address=org.legacy_address, latitude=lat, longitude=lon)
@@ -106,24 +127,13 @@ def seed_demo(engine: Engine, devices: int = 20) -> list[DemoUser]:
                 zone = s.exec(select(Zone).where(Zone.farm_id == farm.id,
                                                  Zone.name == zname)).first()
                 if zone is None:
+                    assert farm.id is not None
                     zone = Zone(farm_id=farm.id, name=zname, crop=crop, area_m2=area,
                                 latitude=lat + 0.001 * i, longitude=lon + 0.001 * i)
                     s.add(zone)
                     s.flush()
                 zones.append(zone)
-        for login, name, org_name, role in _USERS:
-            user = s.exec(select(User).where(User.login == login)).first()
-            password = None
-            if user is None:
-                password = _password()
-                user = User(login=login, full_name=name, password_hash=hash_password(password),
-                            is_superuser=role == Role.admin)
-                s.add(user)
-                s.flush()
-                if org_name:
-                    s.add(Membership(user_id=user.id, organisation_id=orgs[org_name].id,
-                                     role=role))
-            out.append(DemoUser(login, role.value, org_name or "—", password))
+        out = _users(s, orgs)
         existing = {d.uid for d in s.exec(select(Device)).all()}
         for n in range(devices):
             zone = zones[n % len(zones)]
@@ -131,6 +141,7 @@ def seed_demo(engine: Engine, devices: int = 20) -> list[DemoUser]:
             if uid in existing:
                 continue
             role = DeviceRole.valve if n < len(zones) else DeviceRole.sensor
+            assert zone.id is not None
             s.add(Device(uid=uid, zone_id=zone.id, role=role))
         s.commit()
     # Each package adds its part of the world (products and lots, OCOP dossiers, ...).

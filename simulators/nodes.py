@@ -27,20 +27,16 @@ from firmware.app.sensor_node import SensorNode
 from firmware.app.valve_node import ValveNode
 from simulators.hal import (
     NetModel,
-    SimBattery,
     SimClock,
-    SimFlow,
     SimNet,
     SimPower,
-    SimProbe,
     SimRtc,
-    SimThermometer,
     SimTime,
     SimTransport,
-    SimValve,
     Stats,
     run_sync,
 )
+from simulators.hal_devices import SimBattery, SimFlow, SimProbe, SimThermometer, SimValve
 from simulators.mqtt import MqttClient
 from simulators.soil import ProbeModel, SoilZone, Weather
 

@@ -12,13 +12,16 @@ import threading
 from pathlib import Path
 
 import typer
+from sqlalchemy.engine import Engine
+
+from server.settings import Settings
 
 __all__ = ["register"]
 
 devices_app = typer.Typer(help="Devices and their MQTT credentials.", no_args_is_help=True)
 
 
-def _engine():  # type: ignore[no-untyped-def]
+def _engine() -> tuple[Settings, Engine]:
     from server.db import make_engine
     from server.settings import load_settings
 

@@ -266,7 +266,7 @@ def decode_status(payload: bytes) -> Status:
     got: dict[str, Any] = {k: _int(d, k, lo, hi, False) for k, (lo, hi) in ints.items()}
     fw = _str(d, "fw", max_len=40)
     present = frozenset(k for k in (*ints, "role", "fw") if k in d)
-    return Status(state=state, role=role, fw=fw, present=present, **got)  # type: ignore[arg-type]
+    return Status(state=state, role=role, fw=fw, present=present, **got)
 
 
 # ---- ack -----------------------------------------------------------------------------

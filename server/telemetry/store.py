@@ -207,7 +207,7 @@ class Store:
                              "(LIKE readings INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"))
         raw = conn.connection.driver_connection
         assert raw is not None
-        with raw.cursor() as cur:  # type: ignore[attr-defined]
+        with raw.cursor() as cur:
             with cur.copy(f"COPY ingest_readings ({cols}) FROM STDIN") as cp:
                 for r in rows:
                     cp.write_row(r.as_tuple())

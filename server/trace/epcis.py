@@ -36,7 +36,7 @@ _DATE_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s]+$")
 
 
-@FORMATS.checks("date-time")
+@FORMATS.checks("date-time")  # type: ignore[untyped-decorator]  # jsonschema ships no stubs
 def _is_date_time(value: object) -> bool:
     if not isinstance(value, str):
         return True
@@ -49,7 +49,7 @@ def _is_date_time(value: object) -> bool:
     return True
 
 
-@FORMATS.checks("uri")
+@FORMATS.checks("uri")  # type: ignore[untyped-decorator]
 def _is_uri(value: object) -> bool:
     return not isinstance(value, str) or bool(_URI.fullmatch(value))
 

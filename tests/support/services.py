@@ -232,7 +232,7 @@ class Mosquitto:
             wait_port(self.port, 10)
         except TimeoutError:
             raise RuntimeError("mosquitto did not start:\n"
-                               + (self.dir / "mosquitto.log").read_text(errors="replace"))
+                               + (self.dir / "mosquitto.log").read_text(errors="replace")) from None
         return self
 
     def stop(self) -> None:
