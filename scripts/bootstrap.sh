@@ -22,6 +22,17 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   $SUDO systemctl disable --now mosquitto >/dev/null 2>&1 || true
 fi
 
+# TimescaleDB for PostgreSQL 15, so the tests run the hypertable path beside the partitions
+# (idempotent; it removes itself again if it cannot load here).
+TSDB=../shared/timescaledb/install.sh
+if [ "${1:-}" = "test" ] && [ -f "$TSDB" ]; then
+  if [ ! -f /usr/share/postgresql/15/extension/timescaledb.control ]; then
+    echo "bootstrap: installing TimescaleDB from $TSDB"
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO bash "$TSDB" >/dev/null || echo "bootstrap: TimescaleDB did not install; see $TSDB"
+  fi
+fi
+
 if ! command -v uv >/dev/null 2>&1; then
   echo "bootstrap: installing uv"
   python3 -m pip install --quiet uv || python3 -m pip install --quiet --user uv

@@ -39,10 +39,15 @@ def _fingerprint(url: str) -> dict[str, tuple[int, str]]:
     return out
 
 
-def test_backup_and_restore_roundtrip(pg_cluster: PostgresCluster, tmp_path: Path) -> None:
-    src = pg_cluster.create_database()
+def test_backup_and_restore_roundtrip(pg_cluster: PostgresCluster, pg_storage_url: str,
+                                     tmp_path: Path) -> None:
+    """On both storage paths: monthly partitions and the TimescaleDB hypertable."""
+    src = pg_storage_url
     upgrade(src)
     engine = make_engine(src)
+    with engine.connect() as c:
+        hypertable = c.execute(sa.text(
+            "SELECT count(*) FROM pg_extension WHERE extname = 'timescaledb'")).scalar() == 1
     ids = build_world(engine)
     with Session(engine) as s:
         zone = s.get(Zone, ids["zones"]["lychee"])
@@ -66,7 +71,7 @@ def test_backup_and_restore_roundtrip(pg_cluster: PostgresCluster, tmp_path: Pat
     dump = Path(r.stdout.strip().splitlines()[-1])
     assert dump.exists() and dump.stat().st_size > 1000
     assert list((tmp_path / "bk").glob("*-var.tar.gz"))  # the secrets travel with the dump
-    dst = pg_cluster.create_database()
+    dst = pg_cluster.create_database(timescaledb=hypertable)
     r = subprocess.run([str(ROOT / "scripts" / "restore.sh"), str(dump), dst],
                        env=env, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr

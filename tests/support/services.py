@@ -152,14 +152,17 @@ class PostgresCluster:
     def url(self, dbname: str) -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{dbname}"
 
-    def create_database(self, name: str | None = None) -> str:
-        """Create a fresh database; return its SQLAlchemy URL."""
+    def create_database(self, name: str | None = None, timescaledb: bool | None = None) -> str:
+        """Create a fresh database; return its SQLAlchemy URL.
+
+        ``timescaledb``: create the extension (readings become a hypertable at migration),
+        or not (native monthly partitions); by default, whenever the cluster has it."""
         import psycopg
 
         name = name or "t_" + uuid.uuid4().hex[:16]
         with psycopg.connect(self.dsn("postgres"), autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
-        if self.timescaledb:
+        if self.timescaledb if timescaledb is None else timescaledb:
             with psycopg.connect(self.dsn(name), autocommit=True) as conn:
                 conn.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
         return self.url(name)

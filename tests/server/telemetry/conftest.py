@@ -87,8 +87,8 @@ def make_telemetry(url: str) -> Iterator[Telemetry]:
 
 
 @pytest.fixture
-def tel_pg(pg_url: str) -> Iterator[Telemetry]:
-    yield from make_telemetry(pg_url)
+def tel_pg(pg_storage_url: str) -> Iterator[Telemetry]:
+    yield from make_telemetry(pg_storage_url)
 
 
 @pytest.fixture

@@ -32,13 +32,13 @@ def _start(url: str, broker: Mosquitto, tmp: Path) -> subprocess.Popen[bytes]:
 
 
 def test_sigkill_mid_stream_loses_nothing_and_doubles_nothing(
-        tel_pg: Telemetry, pg_url: str, mosquitto: Mosquitto, tmp_path: Path) -> None:
+        tel_pg: Telemetry, pg_storage_url: str, mosquitto: Mosquitto, tmp_path: Path) -> None:
     tel = tel_pg
     uids = [f"kill-{i}" for i in range(4)]
     for u in uids:
         tel.add(u)
     n_per = 1000
-    worker = _start(pg_url, mosquitto, tmp_path)
+    worker = _start(pg_storage_url, mosquitto, tmp_path)
     try:
         wait_for(lambda: "connected to" in (tmp_path / "worker.log").read_text(), 30, "worker up")
         acked: list[int] = []
@@ -64,7 +64,7 @@ def test_sigkill_mid_stream_loses_nothing_and_doubles_nothing(
         worker.wait(10)
         killed_at = tel.scalar("select count(*) from readings")
         assert killed_at < len(uids) * n_per, "the stream had already finished"
-        worker = _start(pg_url, mosquitto, tmp_path)
+        worker = _start(pg_storage_url, mosquitto, tmp_path)
         t.join(120)
         assert sum(acked) == len(uids) * n_per  # the broker acknowledged every publish
         wait_for(lambda: tel.scalar("select count(*) from readings") == len(uids) * n_per, 60,
