@@ -29,6 +29,7 @@ from server.stamps.services import StampServices
 from server.telemetry import pages as telemetry_pages
 from server.throttle import AccountThrottle
 from server.trace import pages as trace_pages
+from server.trace.photos import DecodeLimiter
 
 __all__ = ["create_app"]
 
@@ -62,6 +63,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     app.state.stamps = stamps
     app.state.login_throttle = AccountThrottle()
+    app.state.image_decoder = DecodeLimiter(settings.image_decode_slots,
+                                            settings.image_decode_wait_s)
     install_error_handlers(app)
     install_input_guards(app)
 

@@ -13,8 +13,9 @@ never more than :attr:`Settings.anonymous_body_limit_bytes` (64 KiB) for a reque
 a correctly signed, unexpired session token (bearer header or session cookie): FastAPI
 reads a body before the app-wide login check runs, so an anonymous client — or one with a
 made-up token — must not be able to make the server read megabytes first. Checking the
-signature costs one HMAC; whether the user still exists, is active and has not logged out
-is decided later by ``server.deps.authenticate``, as before.
+signature costs one HMAC, paid at the first read of the body only (a bodiless GET, such
+as every consumer scan, never pays it); whether the user still exists, is active and has
+not logged out is decided later by ``server.deps.authenticate``, as before.
 
 The refusal is raised from the wrapped ``receive`` as an ``HTTPException(413)``, so it
 reaches the one error mapping (``server/errors.py``: JSON ``{"detail", "code":
@@ -24,21 +25,15 @@ reaches the one error mapping (``server/errors.py``: JSON ``{"detail", "code":
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
 
 from fastapi import HTTPException
+from starlette.requests import HTTPConnection
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server.security import COOKIE_NAME, read_token
+from server.security import read_token, token_from
 from server.settings import Settings
 
 __all__ = ["BodyLimitMiddleware", "UPLOAD_ROUTES", "limit_for", "signed_in"]
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 #: (method, path) of the routes that take a file upload (``UploadFile``), and the EPCIS
 #: capture (up to 5000 events, a few MB of JSON).
@@ -50,19 +45,13 @@ UPLOAD_ROUTES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("POST", r"/ocop/dossiers/\d+/documents"),
         ("POST", r"/api/v1/epcis/capture"),
     ))
-_COOKIE = re.compile(r"(?:^|;)\s*" + re.escape(COOKIE_NAME) + r"=([^;\s]+)")
 
 
 def signed_in(scope: Scope, secret_key: str) -> bool:
-    """Whether the request carries a correctly signed, unexpired session token."""
-    tokens = []
-    for name, value in scope.get("headers", ()):
-        text = value.decode("latin-1")
-        if name == b"authorization" and text[:7].lower() == "bearer ":
-            tokens.append(text[7:].strip())
-        elif name == b"cookie" and (m := _COOKIE.search(text)):
-            tokens.append(m.group(1))
-    return any(read_token(secret_key, t) is not None for t in tokens)
+    """Whether the request carries a correctly signed, unexpired session token (the one
+    :func:`server.deps.authenticate` reads: bearer header, else session cookie)."""
+    token, _ = token_from(HTTPConnection(scope))
+    return token is not None and read_token(secret_key, token) is not None
 
 
 def limit_for(settings: Settings, scope: Scope, signed: bool) -> int:
@@ -101,13 +90,16 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        anonymous = not signed_in(scope, self.settings.secret_key)
-        limit = limit_for(self.settings, scope, not anonymous)
         declared = _declared_length(scope)
         seen = 0
+        limit: int | None = None  # decided at the first read: a GET without a body (every
+        anonymous = True          # consumer scan) never pays for the token check
 
         async def limited_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, limit, anonymous
+            if limit is None:
+                anonymous = not signed_in(scope, self.settings.secret_key)
+                limit = limit_for(self.settings, scope, not anonymous)
             if declared is not None and declared > limit:
                 raise _too_large(limit, anonymous)  # nothing of the body has been read
             message = await receive()

@@ -31,9 +31,11 @@ class DomainError(Exception):
     code = "bad_request"
     title_vi = "Yêu cầu không hợp lệ"
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, retry_after: int | None = None) -> None:
+        """``retry_after`` (seconds), when given, is sent as the ``Retry-After`` header."""
         super().__init__(detail)
         self.detail = detail
+        self.retry_after = retry_after
 
 
 class Invalid(DomainError):
@@ -116,10 +118,6 @@ class ScanRateLimited(StampError):
     code = "rate_limited"
     title_vi = "Quá nhiều lượt kiểm tra"
 
-    def __init__(self, detail: str, retry_after: int) -> None:
-        super().__init__(detail)
-        self.retry_after = retry_after
-
 
 def _stamp_page(request: Request, exc: StampError) -> Response:
     from server.templating import templates  # the consumer's page look; imported on first use
@@ -191,8 +189,7 @@ def _loc(loc: tuple[Any, ...] | list[Any]) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
-        retry = getattr(exc, "retry_after", None)
-        headers = {"Retry-After": str(retry)} if retry else None
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
         if isinstance(exc, StampError):
             resp = (_stamp_page(request, exc) if wants_html(request)
                     else JSONResponse({"detail": exc.detail, "code": exc.code},

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from starlette.requests import HTTPConnection
 
 __all__ = ["hash_password", "verify_password", "needs_rehash", "TokenClaims",
-           "issue_token", "read_token", "COOKIE_NAME"]
+           "issue_token", "read_token", "token_from", "COOKIE_NAME"]
 
 COOKIE_NAME = "nongso_session"
 
@@ -83,3 +84,13 @@ def read_token(key: str, token: str) -> TokenClaims | None:
     if exp < time.time():
         return None
     return TokenClaims(uid, ver, exp, parts[3])
+
+
+def token_from(conn: HTTPConnection) -> tuple[str | None, bool]:
+    """The request's session token, unchecked: the bearer header, else the session cookie;
+    and whether it came from the cookie. Works on a bare ASGI scope (``HTTPConnection``)."""
+    auth = conn.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip(), False
+    cookie = conn.cookies.get(COOKIE_NAME)
+    return (cookie, True) if cookie else (None, False)

@@ -11,8 +11,8 @@ Failed logins are recorded under three keys, counted in a sliding window:
 * the client address, over all accounts — ``per_ip`` failures (100: a carrier NAT shares one
   address among many farmers) stop password spraying from one place.
 
-:class:`MemoryThrottle` is the older per-process counter, kept for hot paths that must not
-touch the database (``LoginThrottle`` is its former name).
+:class:`MemoryThrottle` is a per-process counter per key for hot paths that must not touch
+the database (the stamp resolver's failed lookups per address).
 
 Past a limit, attempts are refused with 429 and ``Retry-After`` before any password is
 checked. A success clears the pair's failures and marks the address as known.
@@ -32,7 +32,7 @@ from sqlmodel import Session, col, select
 from server.models.org import LoginAttempt
 from server.timeutil import as_utc, utcnow
 
-__all__ = ["AccountThrottle", "MemoryThrottle", "LoginThrottle"]
+__all__ = ["AccountThrottle", "MemoryThrottle"]
 
 log = logging.getLogger(__name__)
 
@@ -104,15 +104,11 @@ class AccountThrottle:
 
 
 class MemoryThrottle:
-    """Failures per login name and per address in this process's memory (sliding window):
-    for hot paths that must not touch the database (the stamp resolver's failed lookups).
-    """
+    """Failures per key in this process's memory, in a sliding window: for hot paths that
+    must not touch the database (the stamp resolver's failed lookups per address)."""
 
-
-    def __init__(self, per_login: int = 5, per_ip: int = 30, window_s: float = 900.0) -> None:
-        self.per_login = per_login
-        self.per_ip = per_ip
-        self.window_s = window_s
+    def __init__(self, limit: int, window_s: float) -> None:
+        self.limit, self.window_s = limit, window_s
         self._fails: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
@@ -122,30 +118,17 @@ class MemoryThrottle:
             q.popleft()
         return q
 
-    def retry_after(self, login: str, ip: str) -> int:
-        """Seconds to wait before another attempt is allowed (0: go ahead)."""
+    def retry_after(self, key: str) -> int:
+        """Seconds before ``key``'s next attempt is allowed (0: go ahead)."""
         now = time.monotonic()
         with self._lock:
-            waits = []
-            for key, limit in ((f"l:{login.lower()}", self.per_login), (f"i:{ip}", self.per_ip)):
-                q = self._recent(key, now)
-                if len(q) >= limit:
-                    waits.append(int(q[0] + self.window_s - now) + 1)
-            return max(waits, default=0)
+            q = self._recent(key, now)
+            return int(q[0] + self.window_s - now) + 1 if len(q) >= self.limit else 0
 
-    def failed(self, login: str, ip: str) -> None:
+    def failed(self, key: str) -> None:
         now = time.monotonic()
         with self._lock:
-            for key in (f"l:{login.lower()}", f"i:{ip}"):
-                self._recent(key, now).append(now)
+            self._recent(key, now).append(now)
             if len(self._fails) > 100_000:  # bound memory under a spraying attack
                 for k in [k for k, q in self._fails.items() if not q][:50_000]:
                     del self._fails[k]
-
-    def succeeded(self, login: str) -> None:
-        with self._lock:
-            self._fails.pop(f"l:{login.lower()}", None)
-
-
-#: Former name of :class:`MemoryThrottle` (the stamp resolver's failed-lookup throttle).
-LoginThrottle = MemoryThrottle

@@ -60,9 +60,10 @@ class TooManyAttempts(DomainError):
     code = "rate_limited"
     title_vi = "Quá nhiều lần thử"
 
+    retry_after: int
+
     def __init__(self, retry_after: int) -> None:
-        super().__init__(f"Too many failed logins; try again in {retry_after} s.")
-        self.retry_after = retry_after
+        super().__init__(f"Too many failed logins; try again in {retry_after} s.", retry_after)
 
 
 def authenticate_user(session: Session, login: str, password: str,

@@ -14,6 +14,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
+from server.api.organisations import load_org
 from server.deps import CurrentUser, Principal, SessionDep
 from server.errors import Conflict, Forbidden, NotFound
 from server.models import Membership, MembershipPublic, Organisation, Role, User
@@ -49,20 +50,12 @@ def _public(session: Session, inv: Invitation) -> InvitationPublic:
                             status=inv.status)
 
 
-def _org_admin(session: Session, who: Principal, org_id: int) -> Organisation:
-    org = session.get(Organisation, org_id)
-    if org is None:
-        raise NotFound(f"Organisation {org_id} does not exist.")
-    who.require(org_id, Role.coop_admin)
-    return org
-
-
 @router.post("/organisations/{org_id}/invitations", response_model=InvitationPublic,
              status_code=201)
 def invite(org_id: int, body: InvitationCreate, who: CurrentUser,
            session: SessionDep) -> InvitationPublic:
     """Invite a user by login; they become a member only when they accept."""
-    _org_admin(session, who, org_id)
+    load_org(session, who, org_id, Role.coop_admin)
     if body.role == Role.admin:
         raise Forbidden("The platform administrator role is not given by invitation.")
     user = session.exec(select(User).where(User.login == body.login.strip().lower())).first()
@@ -89,7 +82,7 @@ def invite(org_id: int, body: InvitationCreate, who: CurrentUser,
 @router.get("/organisations/{org_id}/invitations", response_model=list[InvitationPublic])
 def list_org_invitations(org_id: int, who: CurrentUser,
                          session: SessionDep) -> list[InvitationPublic]:
-    _org_admin(session, who, org_id)
+    load_org(session, who, org_id, Role.coop_admin)
     rows = session.exec(select(Invitation).where(Invitation.organisation_id == org_id)
                         .order_by(col(Invitation.id).desc()).limit(200)).all()
     return [_public(session, inv) for inv in rows]
@@ -99,7 +92,7 @@ def list_org_invitations(org_id: int, who: CurrentUser,
              response_model=InvitationPublic)
 def withdraw(org_id: int, invitation_id: int, who: CurrentUser,
              session: SessionDep) -> InvitationPublic:
-    _org_admin(session, who, org_id)
+    load_org(session, who, org_id, Role.coop_admin)
     inv = session.get(Invitation, invitation_id)
     if inv is None or inv.organisation_id != org_id:
         raise NotFound(f"Invitation {invitation_id} does not exist.")
@@ -122,12 +115,17 @@ def _mine(session: Session, who: Principal, invitation_id: int) -> Invitation:
     return inv
 
 
-def _answer(session: Session, inv: Invitation, status: InvitationStatus) -> InvitationPublic:
+def _close(session: Session, inv: Invitation, status: InvitationStatus) -> None:
+    """Mark a pending invitation answered (409 if it is not pending); the caller commits."""
     if inv.status != InvitationStatus.pending:
         raise Conflict(f"This invitation is already {inv.status.value}.")
     inv.status = status
     inv.answered_at = utcnow()
     session.add(inv)
+
+
+def _answer(session: Session, inv: Invitation, status: InvitationStatus) -> InvitationPublic:
+    _close(session, inv, status)
     session.commit()
     return _public(session, inv)
 
@@ -136,17 +134,13 @@ def _answer(session: Session, inv: Invitation, status: InvitationStatus) -> Invi
 def accept(invitation_id: int, who: CurrentUser, session: SessionDep) -> Membership:
     """The invitee says yes: the membership is created with the invited role."""
     inv = _mine(session, who, invitation_id)
-    if inv.status != InvitationStatus.pending:
-        raise Conflict(f"This invitation is already {inv.status.value}.")
+    _close(session, inv, InvitationStatus.accepted)
     if session.exec(select(Membership).where(
             Membership.user_id == who.id,
             Membership.organisation_id == inv.organisation_id)).first():
         raise Conflict(f"You are already a member of organisation {inv.organisation_id}.")
     m = Membership(user_id=who.id, organisation_id=inv.organisation_id, role=inv.role)
-    inv.status = InvitationStatus.accepted
-    inv.answered_at = utcnow()
     session.add(m)
-    session.add(inv)
     session.commit()
     session.refresh(m)
     log.info("user %s accepted invitation %s", who.id, inv.id)

@@ -11,9 +11,9 @@ import logging
 
 from fastapi import APIRouter, Response
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, func, select
+from sqlmodel import Session, col, func, select
 
-from server.deps import CurrentUser, SessionDep
+from server.deps import CurrentUser, Principal, SessionDep
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.models import (
     Membership,
@@ -27,7 +27,7 @@ from server.models import (
     User,
 )
 
-__all__ = ["router"]
+__all__ = ["router", "load_org"]
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +37,18 @@ _ADMIN_ONLY = frozenset({"province_code", "commune_code"})
 router = APIRouter(prefix="/organisations", tags=["organisations"])
 
 
-def _get(session: SessionDep, org_id: int) -> Organisation:
+def _get(session: Session, org_id: int) -> Organisation:
     org = session.get(Organisation, org_id)
     if org is None:
         raise NotFound(f"Organisation {org_id} does not exist.")
+    return org
+
+
+def load_org(session: Session, who: Principal, org_id: int, *roles: Role) -> Organisation:
+    """Organisation ``org_id`` for a member holding one of ``roles`` (404 if it does not
+    exist; 403 for a non-member: the organisation is named explicitly, see server.deps)."""
+    org = _get(session, org_id)
+    who.require(org_id, *roles)
     return org
 
 
@@ -65,16 +73,13 @@ def create_organisation(body: OrganisationCreate, who: CurrentUser,
 
 @router.get("/{org_id}", response_model=OrganisationPublic)
 def get_organisation(org_id: int, who: CurrentUser, session: SessionDep) -> Organisation:
-    org = _get(session, org_id)
-    who.require(org_id)
-    return org
+    return load_org(session, who, org_id)
 
 
 @router.patch("/{org_id}", response_model=OrganisationPublic)
 def update_organisation(org_id: int, body: OrganisationUpdate, who: CurrentUser,
                         session: SessionDep) -> Organisation:
-    org = _get(session, org_id)
-    who.require(org_id, Role.coop_admin)
+    org = load_org(session, who, org_id, Role.coop_admin)
     changes = body.model_dump(exclude_unset=True)
     moved = {k for k in _ADMIN_ONLY & changes.keys() if changes[k] != getattr(org, k)}
     if moved and not who.is_admin:
@@ -91,8 +96,7 @@ def update_organisation(org_id: int, body: OrganisationUpdate, who: CurrentUser,
 
 @router.get("/{org_id}/members", response_model=list[MembershipPublic])
 def list_members(org_id: int, who: CurrentUser, session: SessionDep) -> list[Membership]:
-    _get(session, org_id)
-    who.require(org_id, Role.coop_admin)
+    load_org(session, who, org_id, Role.coop_admin)
     stmt = select(Membership).where(Membership.organisation_id == org_id).order_by(col(Membership.id))
     return list(session.exec(stmt).all())
 
@@ -101,8 +105,7 @@ def list_members(org_id: int, who: CurrentUser, session: SessionDep) -> list[Mem
 def add_member(org_id: int, body: MembershipCreate, who: CurrentUser,
                session: SessionDep) -> Membership:
     """Add a member directly: platform administrators only (co-op admins invite)."""
-    _get(session, org_id)
-    who.require(org_id, Role.coop_admin)
+    load_org(session, who, org_id, Role.coop_admin)
     if not who.is_admin:
         raise Forbidden("Invite the user instead (POST /organisations/{org_id}/invitations); "
                         "they become a member when they accept.")

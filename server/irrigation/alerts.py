@@ -24,7 +24,6 @@ from sqlmodel import Session, col, select
 
 from server.errors import Conflict, NotFound
 from server.irrigation import outbox
-from server.irrigation.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from server.irrigation.zone_state import zone_moisture
 from server.models import Device, DeviceRole, DeviceStatus, Farm, Zone
 from server.models.irrigation import Alert, AlertWebhook, ValveCommand, ZoneIrrigation
@@ -33,8 +32,7 @@ from server.telemetry.queries import DEFAULT_INTERVAL_S
 from server.timeutil import as_utc
 
 __all__ = ["evaluate", "acknowledge", "Notifier", "Channel", "InAppChannel", "OutboxChannel",
-           "sign", "SIGNATURE_HEADER", "TIMESTAMP_HEADER", "KINDS", "BATTERY_LOW_MV",
-           "NO_FLOW_S", "DROPS_QUIET_S"]
+           "KINDS", "BATTERY_LOW_MV", "NO_FLOW_S", "DROPS_QUIET_S"]
 
 log = logging.getLogger(__name__)
 

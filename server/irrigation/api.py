@@ -17,8 +17,8 @@ from server.errors import Conflict, Invalid, NotFound
 from server.irrigation import alerts as alerts_mod
 from server.irrigation import log as irrlog
 from server.irrigation.commands import stop_zone, water_now
-from server.irrigation.profiles import PROFILES
-from server.irrigation.schemas import IrrigationStatusPublic, StagePublic, WaterNow
+from server.irrigation.profiles import PROFILES, Stage
+from server.irrigation.schemas import IrrigationStatusPublic, WaterNow
 from server.irrigation.status import zone_status
 from server.irrigation.webhooks import check_registration, status_class
 from server.irrigation.windows import parse_windows
@@ -79,9 +79,10 @@ def _hook_public(h: AlertWebhook, secret: str | None = None) -> dict[str, Any]:
             "last_status": status_class(h.last_status)}
 
 
-@router.get("/irrigation/profiles", response_model=dict[str, list[StagePublic]])
-def profiles() -> dict[str, Any]:
-    return {k: [s.__dict__ for s in v] for k, v in PROFILES.items()}
+@router.get("/irrigation/profiles", response_model=dict[str, list[Stage]])
+def profiles() -> dict[str, tuple[Stage, ...]]:
+    """Each crop profile's growth stages and the settings a zone starts them with."""
+    return PROFILES
 
 
 @router.get("/zones/{zone_id}/irrigation/status", response_model=IrrigationStatusPublic)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -36,6 +37,7 @@ from server.irrigation.windows import in_windows, local_day
 from server.models import Device, DeviceRole, Zone
 from server.models.irrigation import ZoneIrrigation
 from server.models.telemetry import DeviceState
+from server.settings import Settings
 from server.timeutil import as_utc
 
 __all__ = ["Controller", "ControllerHandle", "start_controller"]
@@ -158,42 +160,50 @@ class Controller:
 
 
 class ControllerHandle:
-    """The controller loop's thread (and, when given, the webhook sender's)."""
+    """The controller loop's thread and, when given, the webhook sender's: the same loop
+    (:meth:`_loop`) in each, one stop event for both."""
 
     def __init__(self, controller: Controller, publisher: MQTTPublisher | None,
-                 interval_s: float, sender: WebhookSender | None = None) -> None:
+                 interval_s: float, sender: WebhookSender | None = None,
+                 sender_interval_s: float = 1.0) -> None:
         self.controller = controller
         self.publisher = publisher
         self.sender = sender
         self._stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, args=(interval_s,),
-                                       name="irrigation-controller", daemon=True)
+        self.threads = [self._thread("irrigation-controller", controller.step, interval_s)]
+        if sender is not None:
+            self.threads.append(self._thread("webhook-sender", sender.run_once,
+                                             sender_interval_s))
 
-    def _run(self, interval_s: float) -> None:
+    def _thread(self, name: str, step: Callable[[], object],
+                interval_s: float) -> threading.Thread:
+        return threading.Thread(target=self._loop, args=(name, step, interval_s), name=name,
+                                daemon=True)
+
+    def _loop(self, name: str, step: Callable[[], object], interval_s: float) -> None:
         while not self._stop.is_set():
             try:
-                self.controller.step()
+                step()
             except Exception:
-                log.exception("controller step failed")
+                log.exception("%s: round failed", name)
             self._stop.wait(interval_s)
 
     def start(self) -> ControllerHandle:
-        self.thread.start()
-        if self.sender is not None:
-            self.sender.start()
+        for t in self.threads:
+            t.start()
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
-        if self.sender is not None:
-            self.sender.stop(timeout)
-        self.thread.join(timeout)
+        for t in self.threads:
+            t.join(timeout)
         if self.publisher is not None:
             self.publisher.close()
 
 
-def start_controller(engine: Engine, settings: Any, mqtt_url: str, *, interval_s: float = 1.0,
-                     forecast: ForecastSource | None = None, **options: Any) -> ControllerHandle:
+def start_controller(engine: Engine, settings: Settings | None, mqtt_url: str, *,
+                     interval_s: float = 1.0, forecast: ForecastSource | None = None,
+                     **options: Any) -> ControllerHandle:
     """Run the controller loop and the webhook sender in daemon threads, valve commands going
     to the broker at ``mqtt_url``.
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from server.irrigation.windows import LOCAL_TZ
 from server.models.irrigation import IrrigationLog
 from server.timeutil import as_utc
 
@@ -68,7 +69,7 @@ def last_watering(session: Session, zone_id: int) -> dict[str, Any] | None:
                      .order_by(col(IrrigationLog.started_at).desc())).first()
     if e is None:
         return None
-    local = as_utc(e.started_at).astimezone(timezone(timedelta(hours=7)))
+    local = as_utc(e.started_at).astimezone(LOCAL_TZ)
     return {"started_at": as_utc(e.started_at), "started_local": local.strftime("%H:%M %d/%m"),
             "ended_at": as_utc(e.ended_at) if e.ended_at else None,
             "litres": e.litres, "trigger": e.trigger, "trigger_vi": TRIGGER_VI.get(e.trigger, e.trigger),

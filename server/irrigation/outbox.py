@@ -2,7 +2,8 @@
 
 An alert that opens or resolves adds one ``alert_webhook_deliveries`` row per active hook of
 its organisation, in the alert's own transaction (:func:`enqueue`): nothing is sent there.
-:class:`WebhookSender` runs in its own thread of the controller process. Each round it
+:class:`WebhookSender` runs in its own thread of the controller process (started and stopped
+with the controller loop by :class:`server.irrigation.controller.ControllerHandle`). Each round it
 claims the due rows in a short transaction, sends each one with **no transaction open**
 (short timeout, :func:`server.irrigation.webhooks.post`), then records the result in
 another short transaction: delivered, or retried after ``backoff_s × 2^(attempts−1)``
@@ -14,9 +15,8 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 
 from server.irrigation import webhooks
 from server.models.irrigation import AlertWebhook, WebhookDelivery
+from server.settings import Settings
 
 __all__ = ["enqueue", "WebhookSender", "backoff_s"]
 
@@ -69,18 +70,18 @@ class WebhookSender:
     backoff_base_s: float = 30.0
     allow_private: bool = False
     batch: int = 20
-    interval_s: float = 1.0
     post: Post = webhooks.post
     _pruned_at: datetime | None = None
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
 
     @classmethod
-    def from_settings(cls, engine: Engine, settings: Any, **kw: Any) -> WebhookSender:
-        return cls(engine, timeout_s=getattr(settings, "webhook_timeout_s", 3.0),
-                   max_attempts=getattr(settings, "webhook_max_attempts", 6),
-                   backoff_base_s=getattr(settings, "webhook_backoff_s", 30.0),
-                   allow_private=getattr(settings, "webhook_allow_private", False), **kw)
+    def from_settings(cls, engine: Engine, settings: Settings | None) -> WebhookSender:
+        """The sender configured by ``NONGSO_WEBHOOK_*`` (the defaults above when None)."""
+        if settings is None:
+            return cls(engine)
+        return cls(engine, timeout_s=settings.webhook_timeout_s,
+                   max_attempts=settings.webhook_max_attempts,
+                   backoff_base_s=settings.webhook_backoff_s,
+                   allow_private=settings.webhook_allow_private)
 
     def _claim(self, now: datetime) -> list[_Job]:
         """Take the due deliveries (their next try pushed past this round, so that another
@@ -148,21 +149,3 @@ class WebhookSender:
                             allow_private=self.allow_private)
             self._record(job, res, now or datetime.now(UTC))
         return len(jobs)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.run_once()
-            except Exception:
-                log.exception("webhook sender round failed")
-            self._stop.wait(self.interval_s)
-
-    def start(self) -> WebhookSender:
-        self._thread = threading.Thread(target=self._run, name="webhook-sender", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)

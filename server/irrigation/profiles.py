@@ -26,7 +26,7 @@ Sources
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -49,6 +49,9 @@ class Stage:
     #: 0 = no irrigation in this stage (off season)
     water: bool = True
 
+
+#: The stage values copied into a new zone's settings (same names as the settings' fields).
+_COPIED = ("on_pct", "off_pct", "dry_alert_pct", "wet_alert_pct", "kc", "start_kpa", "max_kpa")
 
 PROFILE_NAMES_VI = {"carrot": "Cà rốt", "lychee": "Vải thiều Thanh Hà"}
 
@@ -87,8 +90,5 @@ def defaults_for(crop: str, day: date) -> dict[str, Any]:
     st = stage_for(crop, day)
     if st is None:
         return {"profile": crop, "stage": "", "mode": "threshold"}
-    d = asdict(st)
     return {"profile": crop, "stage": st.key, "mode": "threshold" if st.water else "off",
-            "on_pct": d["on_pct"], "off_pct": d["off_pct"], "dry_alert_pct": d["dry_alert_pct"],
-            "wet_alert_pct": d["wet_alert_pct"], "kc": d["kc"] or 0.0,
-            "start_kpa": st.start_kpa, "max_kpa": st.max_kpa}
+            **{k: getattr(st, k) for k in _COPIED}}

@@ -1,5 +1,6 @@
 """API answers of the irrigation package that are not a table row (the row ladders are in
-``server/models/irrigation.py``)."""
+``server/models/irrigation.py``; a crop profile's stage is answered as the
+:class:`server.irrigation.profiles.Stage` dataclass itself)."""
 
 from __future__ import annotations
 
@@ -9,23 +10,7 @@ from sqlmodel import Field, SQLModel
 
 from server.models.irrigation import AlertPublic, ZoneIrrigationPublic
 
-__all__ = ["StagePublic", "LastWatering", "IrrigationStatusPublic", "WaterNow"]
-
-
-class StagePublic(SQLModel):
-    """One growth stage of a crop profile and the settings it starts a zone with."""
-
-    key: str
-    name_vi: str
-    months: list[int]
-    on_pct: float
-    off_pct: float
-    dry_alert_pct: float
-    wet_alert_pct: float
-    kc: float
-    start_kpa: float | None = None
-    max_kpa: float | None = None
-    water: bool = True
+__all__ = ["LastWatering", "IrrigationStatusPublic", "WaterNow"]
 
 
 class LastWatering(SQLModel):

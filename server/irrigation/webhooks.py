@@ -70,11 +70,14 @@ def _system_resolve(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(i[4][0]) for i in infos))
 
 
-def _split(url: str) -> tuple[str, str, int]:
+def _split(url: str) -> tuple[str, str, int, str]:
+    """``(scheme, host, port, path with query)``; only http and https with a host name."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise Refused("only http and https URLs with a host name")
-    return parts.scheme, parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return (parts.scheme, parts.hostname,
+            parts.port or (443 if parts.scheme == "https" else 80), path)
 
 
 def resolve_checked(host: str, port: int, allow_private: bool,
@@ -99,7 +102,7 @@ def check_registration(url: str, allow_private: bool,
 
     A name that does not resolve now is accepted: it is checked again at every delivery."""
     try:
-        _scheme, host, port = _split(url)
+        _scheme, host, port, _path = _split(url)
         resolve_checked(host, port, allow_private, resolve)
     except Refused as exc:
         raise Invalid("Địa chỉ webhook phải là một địa chỉ công khai trên Internet (http/https); "
@@ -158,14 +161,12 @@ def post(url: str, secret: str, body: bytes, *, timeout_s: float, allow_private:
          resolve: Resolver = _system_resolve) -> SendResult:
     """POST ``body`` signed with ``secret`` to ``url``; never raises, never follows redirects."""
     try:
-        scheme, host, port = _split(url)
+        scheme, host, port, path = _split(url)
         ip = resolve_checked(host, port, allow_private, resolve)
     except Refused:
         return SendResult(False, None, "refused: address not public")
     except (OSError, ValueError):
         return SendResult(False, None, "host name does not resolve")
-    parts = urlsplit(url)
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     ts = str(int(time.time()))
     headers = {"Content-Type": "application/json; charset=utf-8", TIMESTAMP_HEADER: ts,
                SIGNATURE_HEADER: sign(secret, ts, body), "User-Agent": "nongso-alerts/1",

@@ -7,7 +7,7 @@ Only :func:`ensure_settings` writes (the controller and the settings form need a
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -15,7 +15,7 @@ from server.irrigation import leases as leases_mod
 from server.irrigation import log as irrlog
 from server.irrigation.decide import Lease, ZoneSettings
 from server.irrigation.profiles import defaults_for
-from server.irrigation.windows import local_midnight
+from server.irrigation.windows import local_day, local_midnight
 from server.models import Device, DeviceRole, DeviceStatus, Zone
 from server.models.irrigation import ValveCommand, ZoneIrrigation
 from server.models.telemetry import DeviceState
@@ -34,12 +34,10 @@ def settings_or_defaults(session: Session, zone: Zone, today: date) -> ZoneIrrig
 
 
 def ensure_settings(session: Session, zone: Zone, today: date | None = None) -> ZoneIrrigation:
-    """The zone's settings row, created from the crop profile when missing (in the caller's
-    transaction)."""
-    assert zone.id is not None
-    row = session.get(ZoneIrrigation, zone.id)
-    if row is None:
-        row = ZoneIrrigation(zone_id=zone.id, **defaults_for(zone.crop, today or date.today()))
+    """The zone's settings row, created from the crop profile (as of ``today``, by default
+    today in Vietnam) when missing, in the caller's transaction."""
+    row = settings_or_defaults(session, zone, today or local_day(datetime.now(UTC)))
+    if row not in session:
         session.add(row)
         session.flush()
     return row

@@ -89,11 +89,10 @@ def _today() -> date:
 def get_catalogue(session: SessionDep, stars: Annotated[int | None, Query(ge=3, le=5)] = None,
                   group: ProductGroup | None = None,
                   commune: Annotated[str | None, Query(pattern=r"^\d{5}$")] = None,
-                  ) -> list[dict[str, Any]]:
+                  ) -> list[CatalogueEntryPublic]:
     """Public: products with a valid certificate (not expired, not revoked)."""
-    entries = catalogue(session, _today(), stars=stars,
-                        group=group.value if group else None, commune=commune)
-    return [e.as_dict() for e in entries]
+    return catalogue(session, _today(), stars=stars,
+                     group=group.value if group else None, commune=commune)
 
 
 @router.get("/criteria", response_model=CriteriaSetPublic)

@@ -2,54 +2,25 @@
 
 Only a certificate valid on the day (issued, not expired, not revoked —
 :func:`ocop.scoring.is_valid`) puts stars on a product. :func:`current_stars` is the one
-entry point for the stamps' consumer page.
+entry point for the stamps' consumer page. Entries are the API's response model,
+:class:`~server.models.ocop_views.CatalogueEntryPublic`; the pages read the same attributes.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date
-from typing import Any
 
 from sqlmodel import Session, col, select
 
 from ocop.groups import ProductGroup, Subgroup
 from server.models import Organisation
 from server.models.ocop import OcopCertificate, OcopProduct, clean_gtin
+from server.models.ocop_views import CatalogueEntryPublic
 from server.models.trace import Product
 from server.ocop_workflow.access import subject_type
 from server.ocop_workflow.certs import certificate_is_valid, valid_certificate
 
-__all__ = ["CatalogueEntry", "current_stars", "catalogue", "catalogue_entry"]
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class CatalogueEntry:
-    product_id: int
-    name: str
-    description: str | None
-    organisation: str
-    subject_type: str
-    subject_type_vi: str
-    group: str
-    group_vi: str
-    subgroup: str
-    subgroup_vi: str
-    province_code: str
-    commune_code: str | None
-    gtin: str | None
-    stars: int
-    certificate_number: str
-    issued_on: date
-    expires_on: date
-    level: str
-    url: str
-
-    def as_dict(self) -> dict[str, Any]:
-        out = dataclasses.asdict(self)
-        out["issued_on"] = self.issued_on.isoformat()
-        out["expires_on"] = self.expires_on.isoformat()
-        return out
+__all__ = ["current_stars", "catalogue", "catalogue_entry"]
 
 
 def current_stars(session: Session, gtin: str, on: date) -> int | None:
@@ -78,11 +49,11 @@ def current_stars(session: Session, gtin: str, on: date) -> int | None:
     return cert.stars if cert is not None else None
 
 
-def _entry(product: OcopProduct, org: Organisation, cert: OcopCertificate) -> CatalogueEntry:
+def _entry(product: OcopProduct, org: Organisation, cert: OcopCertificate) -> CatalogueEntryPublic:
     assert product.id is not None
     sub = Subgroup(product.subgroup)
     kind = subject_type(org)
-    return CatalogueEntry(
+    return CatalogueEntryPublic(
         product_id=product.id, name=product.name, description=product.description,
         organisation=org.name, subject_type=kind.value, subject_type_vi=kind.vi,
         group=product.product_group, group_vi=ProductGroup(product.product_group).vi,
@@ -93,7 +64,7 @@ def _entry(product: OcopProduct, org: Organisation, cert: OcopCertificate) -> Ca
 
 
 def catalogue(session: Session, on: date, stars: int | None = None, group: str | None = None,
-              commune: str | None = None) -> list[CatalogueEntry]:
+              commune: str | None = None) -> list[CatalogueEntryPublic]:
     """Products with a certificate valid on ``on``, best rated first, then by name."""
     stmt = (select(OcopProduct, Organisation)
             .join(Organisation, col(Organisation.id) == OcopProduct.organisation_id)
@@ -119,7 +90,7 @@ def catalogue(session: Session, on: date, stars: int | None = None, group: str |
     return out
 
 
-def catalogue_entry(session: Session, product_id: int, on: date) -> CatalogueEntry | None:
+def catalogue_entry(session: Session, product_id: int, on: date) -> CatalogueEntryPublic | None:
     """One catalogue entry, or None when the product has no valid certificate on ``on``."""
     product = session.get(OcopProduct, product_id)
     if product is None:

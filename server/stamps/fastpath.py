@@ -11,6 +11,9 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl
 
+from starlette.requests import Request
+
+from server.deps import client_address
 from server.stamps.gate import is_genuine
 from server.stamps.scanpage import float_or_none, page_headers, serve_scan, wants_linkset
 from server.stamps.services import StampServices
@@ -63,9 +66,9 @@ class ScanFastPath:
         stamp_id = is_genuine(svc.keyring, raw.decode("latin-1"))
         if stamp_id is None:
             return None
-        client = scope.get("client")
         lang = "en" if query.get("lang") == "en" else "vi"
-        served = await serve_scan(svc, stamp_id, lang, client[0] if client else None,
+        ip = client_address(Request(scope), svc.settings)  # the phone's, also behind a proxy
+        served = await serve_scan(svc, stamp_id, lang, ip,
                                   float_or_none(query.get("lat")),
                                   float_or_none(query.get("lon")), scope["method"], agent)
         if served is None:

@@ -173,18 +173,17 @@ class PageCache:
         return _fill(chunks, {"anchor": anchor, "code": code, "count": str(stamp.scan_count),
                               "first": first.strftime("%d/%m/%Y") if first else ""})
 
-    def page_html(self, stamp: Any, lot_id: int, recall_reason: str | None, lang: str,
-                  anchor: str, serial: str, pin_result: str | None = None,
-                  today: date | None = None, chunks: list[str] | None = None) -> str:
+    def page_html(self, stamp: Any, recall_reason: str | None, lang: str, anchor: str,
+                  serial: str, pin_result: str | None = None,
+                  chunks: list[str] | None = None) -> str:
         """The consumer page of one stamp: cached lot chunks around this scan's slots.
 
         ``stamp`` is a :class:`~server.stamps.lookup.StampState` or a
         :class:`~server.models.stamps.Stamp` row; ``chunks`` the lot part if the caller
         has it (:meth:`lot_chunks`).
         """
-        today = today or date.today()
         if chunks is None:
-            chunks = self.render_lot(lot_id, lang, today)
+            chunks = self.render_lot(stamp.lot_id, lang, date.today())
         anchor_html = str(escape(anchor))
         alerts = ""
         if recall_reason is not None or stamp.revoked_at is not None:

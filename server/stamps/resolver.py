@@ -55,7 +55,7 @@ def resolver_options(rest: str) -> Response:
 
 @router.api_route("/01/{rest:path}", methods=["GET", "HEAD"])
 async def resolve(request: Request, rest: str, svc: StampsDep) -> Response:
-    ip = request.client.host if request.client else "?"
+    ip = client_address(request, svc.settings)
     try:
         return await _resolve(request, svc)
     except StampError:
@@ -73,7 +73,7 @@ async def _resolve(request: Request, svc: StampsDep) -> Response:
     base = svc.settings.public_base_url
     anchor = digital_link(base, gtin, lot_code, serial)
     linkmap = links.links_for(base, anchor, gtin, lot_code, serial)
-    link_header = scanpage.link_header(base, anchor, gtin, lot_code, serial)
+    link_header = scanpage.link_header(linkmap)
     link_type = request.query_params.get("linkType")
     if link_type and link_type not in ("linkset", "all"):
         name = links.normalise_link_type(link_type)
@@ -94,7 +94,7 @@ async def _consumer_page(request: Request, svc: StampsDep, stamp_id: DigitalLink
     """A browser scan that :class:`~server.stamps.fastpath.ScanFastPath` left to the route
     (the fast path is not installed, or this is a stamp never issued): the same scan."""
     served = await scanpage.serve_scan(
-        svc, stamp_id, _lang(request), request.client.host if request.client else None,
+        svc, stamp_id, _lang(request), client_address(request, svc.settings),
         scanpage.float_or_none(request.query_params.get("lat")),
         scanpage.float_or_none(request.query_params.get("lon")), request.method,
         request.headers.get("user-agent"))
@@ -122,18 +122,17 @@ def verify_pin(request: Request, rest: str, session: SessionDep, svc: StampsDep,
     (:mod:`server.stamps.pins`)."""
     stamp_id = gate.genuine(svc.keyring, _raw_path(request))
     lot, product, stamp = _find(session, stamp_id)
-    result = pins.check_pin(session, svc.settings.secret_key, stamp, pin.strip(),
-                            client_address(request, svc.settings))
+    ip = client_address(request, svc.settings)
+    result = pins.check_pin(session, svc.settings.secret_key, stamp, pin.strip(), ip)
     session.refresh(stamp)
     assert lot.id is not None
     recall = session.exec(select(LotRecall).where(LotRecall.lot_id == lot.id)).first()
     anchor = digital_link(svc.settings.public_base_url, stamp_id.gtin, lot.code, stamp.serial)
-    html = svc.pages.page_html(stamp, lot.id, recall.reason if recall else None,
-                               _lang(request), anchor, stamp.serial, pin_result=result)
+    html = svc.pages.page_html(stamp, recall.reason if recall else None, _lang(request),
+                               anchor, stamp.serial, pin_result=result)
     headers = dict(CORS)
     if result == "throttled":
-        headers["Retry-After"] = str(pins.address_wait(session, svc.settings.secret_key,
-                                                       client_address(request, svc.settings)))
+        headers["Retry-After"] = str(pins.address_wait(session, svc.settings.secret_key, ip))
     return HTMLResponse(html, status_code=_PIN_STATUS[result], headers=headers)
 
 

@@ -87,8 +87,8 @@ async def record(svc: StampServices, stamp: StampState, ip: str | None, lat: flo
     stamp.first_scan_at = stamp.first_scan_at or now
 
 
-def link_header(base: str, anchor: str, gtin: str, lot_code: str, serial: str) -> str:
-    linkmap = links.links_for(base, anchor, gtin, lot_code, serial)
+def link_header(linkmap: dict[str, str]) -> str:
+    """The ``Link`` header of a stamp's links (:func:`server.stamps.links.links_for`)."""
     return ", ".join(f'<{linkmap[n]}>; rel="{links.GS1_VOC}{n}"' for n in links.LINK_TYPES)
 
 
@@ -123,6 +123,6 @@ async def serve_scan(svc: StampServices, stamp_id: DigitalLink, lang: str, ip: s
     base = svc.settings.public_base_url
     anchor = digital_link(base, gtin, lot_code, serial)
     chunks = await svc.pages.lot_chunks(stamp.lot_id, lang, date.today())
-    html = svc.pages.page_html(stamp, stamp.lot_id, stamp.recall_reason, lang, anchor,
-                               serial, chunks=chunks)
-    return html, link_header(base, anchor, gtin, lot_code, serial)
+    html = svc.pages.page_html(stamp, stamp.recall_reason, lang, anchor, serial,
+                               chunks=chunks)
+    return html, link_header(links.links_for(base, anchor, gtin, lot_code, serial))

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import threading
-import time
-from collections import deque
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -19,9 +16,10 @@ from server.stamps.keys import keyring_of
 from server.stamps.lookup import AsyncReadPool, make_read_pool
 from server.stamps.pagecache import PageCache
 from server.stamps.scanlog import ScanLog
+from server.throttle import MemoryThrottle
 
-__all__ = ["StampServices", "StampsDep", "stamp_services", "FailedLookups",
-           "ENUMERATION_LIMIT", "ENUMERATION_WINDOW_S"]
+__all__ = ["StampServices", "StampsDep", "stamp_services", "ENUMERATION_LIMIT",
+           "ENUMERATION_WINDOW_S"]
 
 log = logging.getLogger(__name__)
 
@@ -31,38 +29,6 @@ log = logging.getLogger(__name__)
 #: refused (429): a genuine stamp's page is always served (many phones share one address
 #: behind a carrier's NAT).
 ENUMERATION_LIMIT, ENUMERATION_WINDOW_S = 60, 600.0
-
-
-class FailedLookups:
-    """Failed resolver lookups per client address in a sliding window (per process: the
-    serial's MAC already makes guessing hopeless; this only bounds the noise)."""
-
-    def __init__(self, limit: int = ENUMERATION_LIMIT,
-                 window_s: float = ENUMERATION_WINDOW_S) -> None:
-        self.limit, self.window_s = limit, window_s
-        self._fails: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, ip: str, now: float) -> deque[float]:
-        q = self._fails.setdefault(ip, deque())
-        while q and now - q[0] > self.window_s:
-            q.popleft()
-        return q
-
-    def retry_after(self, ip: str) -> int:
-        """Seconds before this address's next failure is answered (0: now)."""
-        now = time.monotonic()
-        with self._lock:
-            q = self._recent(ip, now)
-            return int(q[0] + self.window_s - now) + 1 if len(q) >= self.limit else 0
-
-    def failed(self, ip: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            self._recent(ip, now).append(now)
-            if len(self._fails) > 100_000:  # bound memory under a spraying attack
-                for k in [k for k, q in self._fails.items() if not q][:50_000]:
-                    del self._fails[k]
 
 
 @dataclasses.dataclass(eq=False)
@@ -77,7 +43,9 @@ class StampServices:
     read_pool: AsyncReadPool | None
     pages: PageCache
     scan_log: ScanLog
-    lookup_throttle: FailedLookups
+    #: Failed lookups per client address (per process: the serial's MAC already makes
+    #: guessing hopeless; this only bounds the noise).
+    lookup_throttle: MemoryThrottle
 
     @classmethod
     def build(cls, settings: Settings, engine: Engine) -> StampServices:
@@ -86,7 +54,7 @@ class StampServices:
                    read_pool=make_read_pool(engine),
                    pages=PageCache(engine, settings.public_base_url),
                    scan_log=ScanLog(engine),
-                   lookup_throttle=FailedLookups())
+                   lookup_throttle=MemoryThrottle(ENUMERATION_LIMIT, ENUMERATION_WINDOW_S))
 
     async def close(self) -> None:
         """Write the scans still queued; close the lookup pool."""

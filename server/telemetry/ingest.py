@@ -49,7 +49,6 @@ log = logging.getLogger(__name__)
 _new_msg = tuple.__new__
 
 
-
 def partition_of(topic: str, workers: int) -> int:
     """The worker (1..``workers``) that keeps messages of the device on ``topic``."""
     parts = topic.split("/", 3)

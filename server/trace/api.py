@@ -89,7 +89,7 @@ async def put_product_photo(product_id: int, who: CurrentUser, session: SessionD
     loop, a few at a time (503 with ``Retry-After`` when all decode slots stay busy)."""
     product = load_product(session, who, product_id, *WRITERS)
     data = await photo.read(photos.MAX_BYTES + 1)
-    limiter = photos.limiter_for(request.app.state, settings)
+    limiter: photos.DecodeLimiter = request.app.state.image_decoder  # built in create_app
     return await photos.store_async(session, settings.var_dir, product, data, limiter)
 
 

@@ -34,10 +34,9 @@ from sqlmodel import Session
 
 from server.errors import DomainError, Invalid, NotFound
 from server.models.trace import Product
-from server.settings import Settings
 
 __all__ = ["MAX_BYTES", "MAX_PIXELS", "SIDE", "store", "store_async", "remove", "photo_path",
-           "storage_dir", "recode", "DecodeLimiter", "DecoderBusy", "limiter_for"]
+           "storage_dir", "recode", "DecodeLimiter", "DecoderBusy"]
 
 T = TypeVar("T")
 MAX_BYTES = 12 * 1024 * 1024
@@ -72,10 +71,6 @@ class DecoderBusy(DomainError):
     code = "busy"
     title_vi = "Máy chủ đang bận"
 
-    def __init__(self, detail: str, retry_after: int) -> None:
-        super().__init__(detail)
-        self.retry_after = retry_after
-
 
 class DecodeLimiter:
     """At most ``slots`` decodes at once, each in a worker thread; a caller waits at most
@@ -101,15 +96,6 @@ class DecodeLimiter:
         finally:
             self.running -= 1
             self._sem.release()
-
-
-def limiter_for(state: Any, settings: Settings) -> DecodeLimiter:
-    """The app's limiter (kept on ``app.state``), made on first use."""
-    limiter: DecodeLimiter | None = getattr(state, "image_decoder", None)
-    if limiter is None:
-        limiter = DecodeLimiter(settings.image_decode_slots, settings.image_decode_wait_s)
-        state.image_decoder = limiter
-    return limiter
 
 
 def _too_many_pixels(width: int, height: int) -> Invalid:

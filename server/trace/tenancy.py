@@ -8,7 +8,10 @@ written before these checks pass.
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlmodel import Session, SQLModel
 
 from server.errors import Invalid, NotFound
 from server.models import Farm, Zone
@@ -16,41 +19,44 @@ from server.models.trace import Location, Lot, Product
 
 __all__ = ["own_farm", "own_zone", "own_location", "own_product", "own_lot", "check_refs"]
 
+T = TypeVar("T", bound=SQLModel)
+
+
+def _org_id(obj: Any) -> int | None:
+    org_id: int | None = obj.organisation_id
+    return org_id
+
+
+def _owned(session: Session, model: type[T], obj_id: int, org_id: int, what: str,
+           org_of: Callable[[Any], int | None] = _org_id) -> T:
+    """Row ``obj_id`` of ``model`` if ``org_of(row)`` is ``org_id``; else 404, as if missing."""
+    obj = session.get(model, obj_id)
+    if obj is None or org_of(obj) != org_id:
+        raise NotFound(f"{what} {obj_id} không tồn tại trong tổ chức này.")
+    return obj
+
 
 def own_farm(session: Session, farm_id: int, org_id: int) -> Farm:
-    farm = session.get(Farm, farm_id)
-    if farm is None or farm.organisation_id != org_id:
-        raise NotFound(f"Trang trại {farm_id} không tồn tại trong tổ chức này.")
-    return farm
+    return _owned(session, Farm, farm_id, org_id, "Trang trại")
 
 
 def own_zone(session: Session, zone_id: int, org_id: int) -> Zone:
-    zone = session.get(Zone, zone_id)
-    farm = session.get(Farm, zone.farm_id) if zone is not None else None
-    if zone is None or farm is None or farm.organisation_id != org_id:
-        raise NotFound(f"Khu {zone_id} không tồn tại trong tổ chức này.")
-    return zone
+    def farm_org(zone: Zone) -> int | None:
+        farm = session.get(Farm, zone.farm_id)
+        return farm.organisation_id if farm is not None else None
+    return _owned(session, Zone, zone_id, org_id, "Khu", farm_org)
 
 
 def own_location(session: Session, location_id: int, org_id: int) -> Location:
-    loc = session.get(Location, location_id)
-    if loc is None or loc.organisation_id != org_id:
-        raise NotFound(f"Địa điểm {location_id} không tồn tại trong tổ chức này.")
-    return loc
+    return _owned(session, Location, location_id, org_id, "Địa điểm")
 
 
 def own_product(session: Session, product_id: int, org_id: int) -> Product:
-    product = session.get(Product, product_id)
-    if product is None or product.organisation_id != org_id:
-        raise NotFound(f"Sản phẩm {product_id} không tồn tại trong tổ chức này.")
-    return product
+    return _owned(session, Product, product_id, org_id, "Sản phẩm")
 
 
 def own_lot(session: Session, lot_id: int, org_id: int) -> Lot:
-    lot = session.get(Lot, lot_id)
-    if lot is None or lot.organisation_id != org_id:
-        raise NotFound(f"Lô {lot_id} không tồn tại trong tổ chức này.")
-    return lot
+    return _owned(session, Lot, lot_id, org_id, "Lô")
 
 
 def check_refs(session: Session, org_id: int, *, farm_id: int | None = None,

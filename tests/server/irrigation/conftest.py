@@ -1,10 +1,18 @@
-"""Irrigation fixtures: a migrated database with the two co-ops, devices and their state."""
+"""Irrigation fixtures: a migrated database with the two co-ops, devices and their state;
+a local webhook receiver."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+import hmac
+import json
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -13,6 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from server.db import make_engine
+from server.irrigation.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from server.migrate import upgrade
 from server.models import Device, DeviceRole, DeviceStatus, Zone
 from server.models.irrigation import ZoneIrrigation
@@ -194,3 +203,68 @@ class ScriptedValve:
     def stop(self) -> None:
         self.client.disconnect()
         self.client.loop_stop()
+
+
+HOOK_SECRET = "s3cret-for-the-gateway-0123456789"
+
+
+class HookServer:
+    """A local HTTP endpoint for alert webhooks: answers every POST with ``status`` (after
+    ``delay_s``; with ``location`` and a body that must never be shown back) and records each
+    request as it arrives: monotonic time, Host header, body, JSON and whether its
+    HMAC-SHA256 signature (computed here, not by the code under test) verifies."""
+
+    def __init__(self, status: int = 204, location: str | None = None, delay_s: float = 0.0,
+                 secret: str = HOOK_SECRET, certfile: str | None = None) -> None:
+        self.secret = secret
+        self.got: list[dict[str, Any]] = []
+        outer = self
+
+        class H(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                ts = self.headers.get(TIMESTAMP_HEADER, "")
+                want = "sha256=" + hmac.new(outer.secret.encode(), ts.encode() + b"." + body,
+                                            hashlib.sha256).hexdigest()
+                outer.got.append({"at": time.monotonic(), "host": self.headers["Host"],
+                                  "body": body, "json": json.loads(body or b"null"),
+                                  "ok": hmac.compare_digest(
+                                      want, self.headers.get(SIGNATURE_HEADER, ""))})
+                time.sleep(delay_s)
+                self.send_response(status)
+                if location:
+                    self.send_header("Location", location)
+                self.send_header("Content-Length", "24")
+                self.end_headers()
+                self.wfile.write(b"internal-detail-XYZZY-42")
+
+            def log_message(self, *a: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.server.daemon_threads = True  # closing does not wait for a slow answer
+        if certfile is not None:  # HTTPS with this certificate (and key, in the same file)
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(certfile)
+            self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
+        self.port = self.server.server_address[1]
+        self.url = f"{'https' if certfile else 'http'}://127.0.0.1:{self.port}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def hook_server() -> Iterator[Callable[..., HookServer]]:
+    """Start :class:`HookServer` s (``hook_server(status=500)``); closed at the end."""
+    made: list[HookServer] = []
+
+    def make(**kw: Any) -> HookServer:
+        made.append(HookServer(**kw))
+        return made[-1]
+
+    yield make
+    for srv in made:
+        srv.close()

@@ -1,18 +1,12 @@
 """Alerts: each condition opens once, is not duplicated while it lasts, resolves when it
 ends; delivery to a signed webhook (through the outbox and its sender) checked by a tiny
-local HTTP receiver."""
+local HTTP receiver (``hook_server``)."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-import threading
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
-import pytest
 from sqlmodel import Session, select
 
 from server.irrigation import alerts
@@ -20,47 +14,9 @@ from server.irrigation.commands import water_now
 from server.irrigation.outbox import WebhookSender
 from server.models import DeviceRole
 from server.models.irrigation import Alert, AlertWebhook
-from tests.server.irrigation.conftest import Irr, utc
+from tests.server.irrigation.conftest import HookServer, Irr, utc
 
 T0 = utc(2026, 11, 20, 0, 0)
-
-
-class Receiver:
-    """A local HTTP endpoint that records requests and checks their HMAC signature."""
-
-    def __init__(self, secret: str) -> None:
-        self.secret = secret
-        self.got: list[dict[str, Any]] = []
-        outer = self
-
-        class H(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                ts = self.headers[alerts.TIMESTAMP_HEADER]
-                want = "sha256=" + hmac.new(outer.secret.encode(), ts.encode() + b"." + body,
-                                            hashlib.sha256).hexdigest()
-                ok = hmac.compare_digest(want, self.headers[alerts.SIGNATURE_HEADER])
-                outer.got.append({"ok": ok, **json.loads(body)})
-                self.send_response(204 if ok else 401)
-                self.end_headers()
-
-            def log_message(self, *a: Any) -> None:
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), H)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver() -> Any:
-    r = Receiver("s3cret-for-the-gateway-0123456789")
-    yield r
-    r.close()
 
 
 def _eval(irr: Irr, now: datetime) -> list[Alert]:
@@ -89,7 +45,8 @@ def _by_kind(rows: list[Alert], kind: str) -> list[Alert]:
     return [a for a in rows if a.kind == kind]
 
 
-def test_each_condition_opens_once_and_resolves(irr: Irr, receiver: Receiver) -> None:
+def test_each_condition_opens_once_and_resolves(irr: Irr, hook_server: Any) -> None:
+    receiver: HookServer = hook_server()
     irr.add("c-s1")
     irr.add("c-v1", role=DeviceRole.valve)
     irr.settings(dry_alert_pct=30.0, on_pct=40.0, off_pct=55.0, wet_alert_pct=80.0, mode="off")
@@ -151,7 +108,7 @@ def test_each_condition_opens_once_and_resolves(irr: Irr, receiver: Receiver) ->
     assert receiver.got == []
     assert WebhookSender(irr.engine, allow_private=True, batch=1000).run_once() > 0
     assert receiver.got and all(g["ok"] for g in receiver.got)
-    events = [(g["event"], g["alert"]["kind"]) for g in receiver.got]
+    events = [(g["json"]["event"], g["json"]["alert"]["kind"]) for g in receiver.got]
     assert events.count(("opened", "too_dry")) == 1 and ("resolved", "too_dry") in events
     assert len(events) == sum(1 for a in rows) + sum(1 for a in rows if a.state == "resolved")
     with Session(irr.engine) as s:

@@ -7,14 +7,10 @@ second, and an unrelated write to the same SQLite file goes through at once."""
 from __future__ import annotations
 
 import sqlite3
-import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import pytest
 from sqlmodel import Session
 
 from server.irrigation.commands import water_now
@@ -26,38 +22,9 @@ from tests.server.irrigation.conftest import Irr, ScriptedValve, wait_for
 from tests.support.services import Mosquitto
 
 
-class Slow:
-    def __init__(self, delay_s: float) -> None:
-        self.started: list[float] = []
-        outer = self
-
-        class H(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                self.rfile.read(int(self.headers["Content-Length"]))
-                outer.started.append(time.monotonic())
-                time.sleep(delay_s)
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *a: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), H)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
-@pytest.fixture
-def slow() -> Iterator[Slow]:
-    srv = Slow(5.0)
-    yield srv
-    srv.server.shutdown()
-    srv.server.server_close()
-
-
 def test_slow_webhooks_do_not_block_valve_commands_or_lock_the_db(  # type: ignore[no-untyped-def]
-        irr: Irr, mosquitto: Mosquitto, ingest, slow: Slow) -> None:
+        irr: Irr, mosquitto: Mosquitto, ingest, hook_server: Any) -> None:
+    slow = hook_server(delay_s=5.0)  # takes 5 s to answer
     carrot, lychee = irr.ids["orgs"]["carrot"], irr.ids["zones"]["lychee"]
     irr.add("c-s1")
     irr.add("l-v1", zone="lychee", role=DeviceRole.valve)
@@ -74,7 +41,7 @@ def test_slow_webhooks_do_not_block_valve_commands_or_lock_the_db(  # type: igno
     ctl = start_controller(irr.engine, settings, mosquitto.url, interval_s=0.2, alerts_every_s=0)
     try:
         irr.state("c-s1", datetime.now(UTC), m=5.0)  # carrot: far too dry → an alert, 3 hooks
-        wait_for(lambda: slow.started, 10, "the first webhook delivery under way")
+        wait_for(lambda: slow.got, 10, "the first webhook delivery under way")
         t0 = time.monotonic()
         with Session(irr.engine) as s:
             water_now(s, lychee, 5, None)
@@ -89,7 +56,7 @@ def test_slow_webhooks_do_not_block_valve_commands_or_lock_the_db(  # type: igno
         with sqlite3.connect(db, timeout=1.0) as c:
             c.execute("UPDATE organisations SET name = name || ' ' WHERE id = ?", (carrot,))
         assert time.monotonic() - t1 < 1.0
-        assert len(slow.started) == 1  # the sender was still on its first delivery
+        assert len(slow.got) == 1  # the sender was still on its first delivery
         assert irr.scalar("select count(*) from alert_webhook_deliveries") == 3
     finally:
         valve.stop()

@@ -6,13 +6,11 @@ organisation."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import ipaddress
-import threading
-from collections.abc import Iterator
+import ssl
+import subprocess
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,60 +20,10 @@ from server.irrigation import webhooks
 from server.irrigation.outbox import WebhookSender, backoff_s, enqueue
 from server.models.irrigation import Alert, AlertWebhook, WebhookDelivery
 from tests.server.conftest import World
-from tests.server.irrigation.conftest import Irr, utc
+from tests.server.irrigation.conftest import HOOK_SECRET, Irr, utc
 
 T0 = utc(2026, 11, 20, 0, 0)
-SECRET = "s3cret-for-the-gateway-0123456789"
-
-
-class Local:
-    """A local HTTP server answering POSTs with ``status`` (and a body that must never be
-    shown), recording each request and whether its signature verifies."""
-
-    def __init__(self, status: int = 204, location: str | None = None) -> None:
-        self.got: list[dict[str, Any]] = []
-        outer = self
-
-        class H(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                ts = self.headers.get(webhooks.TIMESTAMP_HEADER, "")
-                want = "sha256=" + hmac.new(SECRET.encode(), ts.encode() + b"." + body,
-                                            hashlib.sha256).hexdigest()
-                outer.got.append({"host": self.headers["Host"], "body": body,
-                                  "ok": hmac.compare_digest(
-                                      want, self.headers.get(webhooks.SIGNATURE_HEADER, ""))})
-                self.send_response(status)
-                if location:
-                    self.send_header("Location", location)
-                self.send_header("Content-Length", "24")
-                self.end_headers()
-                self.wfile.write(b"internal-detail-XYZZY-42")
-
-            def log_message(self, *a: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), H)
-        self.port = self.server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def local() -> Iterator[Any]:
-    made: list[Local] = []
-
-    def make(status: int = 204, location: str | None = None) -> Local:
-        made.append(Local(status, location))
-        return made[-1]
-
-    yield make
-    for srv in made:
-        srv.close()
+SECRET = HOOK_SECRET
 
 
 @pytest.mark.parametrize("addr", ["127.0.0.1", "10.1.2.3", "172.16.0.9", "192.168.1.1",
@@ -107,10 +55,10 @@ def test_webhook_ssrf_refused_at_registration(world: World, url: str) -> None:
     assert world.count(AlertWebhook) == 0
 
 
-def test_webhook_ssrf_refused_at_delivery_after_dns(irr: Irr, local: Any) -> None:
+def test_webhook_ssrf_refused_at_delivery_after_dns(irr: Irr, hook_server: Any) -> None:
     """A hook that passed registration (or whose name now resolves elsewhere) is checked again
     when sent: loopback by IP or by a name resolving to it is refused; nothing reaches it."""
-    srv = local()
+    srv = hook_server()
     ids = _hooks(irr, srv.url, f"http://localhost:{srv.port}/hook")
     sender = WebhookSender(irr.engine, allow_private=False, max_attempts=1)
     assert sender.run_once(T0) == 2
@@ -126,27 +74,44 @@ def test_webhook_ssrf_refused_at_delivery_after_dns(irr: Irr, local: Any) -> Non
     assert res == webhooks.SendResult(False, None, "refused: address not public")
 
 
-def test_webhook_connects_to_the_checked_address(local: Any) -> None:
+def test_webhook_connects_to_the_checked_address(hook_server: Any) -> None:
     """The name is resolved once, checked, and the connection goes to that address (the Host
     header keeps the name; the system resolver never sees it)."""
-    srv = local()
+    srv = hook_server()
     res = webhooks.post(f"http://gateway.invalid:{srv.port}/hook", SECRET, b'{"a":1}',
                         timeout_s=2, allow_private=True, resolve=lambda h, p: ["127.0.0.1"])
     assert res.ok and res.status == 204
     assert srv.got[0]["host"] == f"gateway.invalid:{srv.port}" and srv.got[0]["ok"]
 
 
-def test_https_webhook_is_verified_against_the_host_name(local: Any) -> None:
-    """TLS to the checked address: a server that cannot prove the host name gets nothing."""
-    srv = local()
-    res = webhooks.post(f"https://gateway.invalid:{srv.port}/hook", SECRET, b"{}", timeout_s=2,
-                        allow_private=True, resolve=lambda h, p: ["127.0.0.1"])
-    assert res == webhooks.SendResult(False, None, "TLS error") and srv.got == []
+def test_https_webhook_is_verified_against_the_host_name(
+        hook_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """TLS to the checked address, the certificate checked against the URL's host name: a
+    self-signed certificate for ``gateway.invalid`` is refused while untrusted, accepted once
+    trusted, and refused for any other name on the same address."""
+    pem = tmp_path / "gateway.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj",
+                    "/CN=gateway.invalid", "-addext", "subjectAltName=DNS:gateway.invalid",
+                    "-keyout", str(pem), "-out", str(pem)], check=True, capture_output=True)
+    srv = hook_server(certfile=str(pem))
+
+    def send(host: str) -> webhooks.SendResult:
+        return webhooks.post(f"https://{host}:{srv.port}/hook", SECRET, b"{}", timeout_s=2,
+                             allow_private=True, resolve=lambda h, p: ["127.0.0.1"])
+
+    tls_error = webhooks.SendResult(False, None, "TLS error")
+    assert send("gateway.invalid") == tls_error and srv.got == []  # not trusted
+    real = ssl.create_default_context
+    monkeypatch.setattr(ssl, "create_default_context", lambda *a, **k: real(cafile=str(pem)))
+    assert send("other.invalid") == tls_error and srv.got == []  # trusted, wrong name
+    assert send("gateway.invalid") == webhooks.SendResult(True, 204)
+    assert srv.got[0]["host"] == f"gateway.invalid:{srv.port}" and srv.got[0]["ok"]
 
 
-def test_webhook_redirect_to_loopback_not_followed(irr: Irr, local: Any) -> None:
-    inner = local()
-    outer = local(302, location=inner.url)
+def test_webhook_redirect_to_loopback_not_followed(irr: Irr, hook_server: Any) -> None:
+    inner = hook_server()
+    outer = hook_server(status=302, location=inner.url)
     (hid,) = _hooks(irr, outer.url)
     WebhookSender(irr.engine, allow_private=True, max_attempts=1).run_once(T0)
     assert len(outer.got) == 1 and inner.got == []
@@ -160,9 +125,9 @@ def any_irr(request: pytest.FixtureRequest) -> Irr:
     return request.getfixturevalue("irr" if request.param == "sqlite" else "irr_pg")  # type: ignore[no-any-return]
 
 
-def test_failed_delivery_retried_with_backoff_then_failed(any_irr: Irr, local: Any) -> None:
+def test_failed_delivery_retried_with_backoff_then_failed(any_irr: Irr, hook_server: Any) -> None:
     irr = any_irr
-    srv = local(500)
+    srv = hook_server(status=500)
     (hid,) = _hooks(irr, srv.url)
     sender = WebhookSender(irr.engine, allow_private=True, max_attempts=3, backoff_base_s=30)
     assert sender.run_once(T0) == 1
@@ -180,7 +145,7 @@ def test_failed_delivery_retried_with_backoff_then_failed(any_irr: Irr, local: A
         assert hook is not None and hook.last_status == 500 and hook.last_success_at is None
         assert hook.last_failure_at is not None
     # a later success is recorded per hook
-    ok = local(204)
+    ok = hook_server(status=204)
     with Session(irr.engine) as s:
         hook = s.get(AlertWebhook, hid)
         assert hook is not None
@@ -195,9 +160,9 @@ def test_failed_delivery_retried_with_backoff_then_failed(any_irr: Irr, local: A
         assert hook.last_success_at is not None
 
 
-def test_webhook_status_shows_class_only_and_cap_per_org(world: World, local: Any) -> None:
+def test_webhook_status_shows_class_only_and_cap_per_org(world: World, hook_server: Any) -> None:
     org, h = world.orgs["carrot"], world.auth("carrot_admin")
-    srv = local(503)
+    srv = hook_server(status=503)
     with Session(world.engine) as s:
         hook = AlertWebhook(organisation_id=org, url=srv.url, secret=SECRET)
         s.add(hook)
@@ -248,8 +213,8 @@ def _hooks(irr: Irr, *urls: str) -> list[int]:
     return ids
 
 
-def test_finished_deliveries_are_pruned_after_30_days(irr: Irr, local: Any) -> None:
-    srv = local()
+def test_finished_deliveries_are_pruned_after_30_days(irr: Irr, hook_server: Any) -> None:
+    srv = hook_server()
     _hooks(irr, srv.url, srv.url)
     sender = WebhookSender(irr.engine, allow_private=True)
     assert sender.run_once(T0) == 2

@@ -125,3 +125,23 @@ def test_coop_can_clear_or_confirm_a_clone_flag(sw: StampWorld) -> None:
     assert "Phát hiện tem giả ở chợ" in (r.json()["clone_reason"] or "")
     sw.w.client.cookies.clear()
     assert COPIED in sw.w.client.get(uri, headers=HTML).text
+
+
+def test_behind_a_trusted_proxy_each_phone_is_its_own_visitor(sw: StampWorld) -> None:
+    """Behind the HTTPS proxy every scan arrives from the proxy: visitors, networks and the
+    failed-lookup throttle go by the phone's address (``X-Forwarded-For``), as PINs do."""
+    services(sw).settings.trusted_proxies = "127.0.0.0/8"
+    proxy = _from(sw, "127.0.0.1")
+    uri = _uris(sw, 1)[0]
+    for ip in ("203.113.1.5", "14.160.2.7", "113.161.3.9", "27.72.4.1"):
+        r = proxy.get(uri, headers={**HTML, "X-Forwarded-For": ip})
+        assert r.status_code == 200
+    (stamp,) = _stored(sw)
+    assert stamp.scan_count == 4 and stamp.clone_suspected_at is not None
+    forged = uri[:-1] + ("0" if uri[-1] != "0" else "1")
+    services(sw).lookup_throttle.limit = 2
+    for _ in range(2):
+        assert proxy.get(forged, headers={**HTML, "X-Forwarded-For": "1.2.3.4"}
+                         ).status_code == 404
+    assert proxy.get(forged, headers={**HTML, "X-Forwarded-For": "1.2.3.4"}).status_code == 429
+    assert proxy.get(forged, headers={**HTML, "X-Forwarded-For": "5.6.7.8"}).status_code == 404

@@ -35,6 +35,19 @@ def _client(port: int, user: str, password: str, proto: int = mqtt.MQTTv311) -> 
     return c
 
 
+def _session(port: int, client_id: str, user: str, password: str,
+             clean: bool) -> tuple[mqtt.Client, list[bytes]]:
+    """An MQTT 3.1.1 client with a chosen client id, connected, and the payloads it gets."""
+    c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=clean)
+    c.username_pw_set(user, password)
+    got: list[bytes] = []
+    c.on_message = lambda _c, _u, m: got.append(m.payload)
+    c.connect("127.0.0.1", port)
+    c.loop_start()
+    wait_for(c.is_connected, 5, f"{user} connected as {client_id}")
+    return c, got
+
+
 def test_mosquitto_hash_matches_mosquitto_passwd(tmp_path: Path) -> None:
     pw = tmp_path / "pw"
     subprocess.run(["mosquitto_passwd", "-c", "-b", str(pw), "u", "s3cret"], check=True)
@@ -129,14 +142,7 @@ def test_client_id_takeover_is_refused(tel_sqlite: Telemetry, tmp_path: Path) ->
     pa, pb = tel.add("dev-a"), tel.add("dev-b")
     broker = _broker_files(tel, tmp_path / "broker")
     try:
-        a = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="dev-a",
-                        clean_session=False)
-        a.username_pw_set("dev-a", pa)
-        got_a: list[bytes] = []
-        a.on_message = lambda _c, _u, m: got_a.append(m.payload)
-        a.connect("127.0.0.1", broker.port)
-        a.loop_start()
-        wait_for(a.is_connected, 5, "A connected")
+        a, got_a = _session(broker.port, "dev-a", "dev-a", pa, clean=False)
         a.subscribe("nongso/v1/dev-a/cmd", 1)
         time.sleep(0.3)
         a.disconnect()
@@ -144,14 +150,7 @@ def test_client_id_takeover_is_refused(tel_sqlite: Telemetry, tmp_path: Path) ->
         ctl = _client(broker.service_port, CONTROL_USER, "control-pw", mqtt.MQTTv5)
         ctl.publish("nongso/v1/dev-a/cmd", b"open-valve", 1).wait_for_publish(5)
         # B presents A's client id, clean session: would discard A's session and its queue
-        thief = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="dev-a",
-                            clean_session=True)
-        thief.username_pw_set("dev-b", pb)
-        got_b: list[bytes] = []
-        thief.on_message = lambda _c, _u, m: got_b.append(m.payload)
-        thief.connect("127.0.0.1", broker.port)
-        thief.loop_start()
-        wait_for(thief.is_connected, 5, "B connected")
+        thief, got_b = _session(broker.port, "dev-a", "dev-b", pb, clean=True)
         thief.subscribe("nongso/v1/dev-a/cmd", 1)
         time.sleep(0.5)
         thief.disconnect()
