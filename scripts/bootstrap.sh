@@ -12,6 +12,8 @@ if [ "${1:-}" = "test" ]; then
   command -v mosquitto_pub >/dev/null 2>&1 || need_apt+=(mosquitto-clients)
   [ -x /usr/bin/chromium ] || need_apt+=(chromium)
   [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_apt+=(fonts-dejavu-core)
+  [ -x /usr/sbin/nginx ] || need_apt+=(nginx)
+  command -v pdftoppm >/dev/null 2>&1 || need_apt+=(poppler-utils)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "bootstrap: installing Debian packages: ${need_apt[*]}"
@@ -20,6 +22,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
   # mosquitto's Debian package starts a system broker on 1883; tests start their own.
   $SUDO systemctl disable --now mosquitto >/dev/null 2>&1 || true
+  $SUDO systemctl disable --now nginx >/dev/null 2>&1 || true
 fi
 
 # TimescaleDB for PostgreSQL 15, so the tests run the hypertable path beside the partitions

@@ -1,0 +1,17 @@
+"""issue 23: shared state for more than one process (placeholder: filled in by that issue's work)
+
+Revision ID: 0013
+Revises: 0012
+"""
+revision = "0013"
+down_revision = "0012"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

@@ -1,0 +1,17 @@
+"""issue 16: SSCC logistic units and GS1 interoperability (placeholder: filled in by that issue's work)
+
+Revision ID: 0014
+Revises: 0013
+"""
+revision = "0014"
+down_revision = "0013"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

@@ -1,0 +1,17 @@
+"""issue 17: GI rights, scoped certificates, export readiness (placeholder: filled in by that issue's work)
+
+Revision ID: 0015
+Revises: 0014
+"""
+revision = "0015"
+down_revision = "0014"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
