@@ -1,10 +1,12 @@
 """Device entry: read /device.json, build the HAL, run the node role.
 
 /device.json (written per device with mpremote, see firmware/README.md):
-{"id": "...", "role": "sensor"|"valve", "wifi": ["ssid", "pass"],
+{"id": "...", "role": "sensor"|"valve"|"weather", "wifi": ["ssid", "pass"],
  "mqtt": {"host": "...", "port": 8883, "user": "...", "password": "...", "tls": true},
  "pins": {"probe": 34, "probe_pwr": 25, "ds18b20": 4, "bat": 35, "bat_ratio": 2.0,
-          "valve": 26, "valve_close": -1, "flow": 27}, "wdt_ms": 60000}
+          "valve": 26, "valve_close": -1, "flow": 27,
+          "sht_sda": 21, "sht_scl": 22 | "dht22": 15, "rain": 33, "rain_mm": 0.2, "solar": 32},
+ "wdt_ms": 60000}
 """
 import gc
 import json
@@ -15,6 +17,19 @@ import machine
 def _cfg() -> dict:
     with open("/device.json") as f:
         return json.load(f)  # type: ignore[no-any-return]
+
+
+def _weather(d: dict, pins: dict, clock: object, net: object, transport: object, rtcmem: object,
+             bat: object, seed: int) -> object:
+    from app.weather_node import WeatherNode
+    from hal.weather import Dht22, Pyranometer, RainGauge, Sht3x
+
+    air = Sht3x(pins["sht_sda"], pins["sht_scl"]) if "sht_sda" in pins else \
+        (Dht22(pins["dht22"]) if "dht22" in pins else None)
+    rain = RainGauge(pins["rain"]) if "rain" in pins else None
+    solar = Pyranometer(pins["solar"]) if "solar" in pins else None
+    return WeatherNode(d["id"], "/data", clock, net, transport, rtcmem, air, rain, bat, solar, seed,
+                       pins.get("rain_mm", 0.2))
 
 
 def main() -> None:
@@ -49,11 +64,14 @@ def main() -> None:
         gc.collect()
         node.run()
     else:
-        from app.sensor_node import SensorNode
-
         power = Power(d.get("wdt_ms", 0))
         bat = Battery(pins["bat"], pins.get("bat_ratio", 2.0)) if "bat" in pins else None
-        node = SensorNode(d["id"], "/data", clock, net, transport, rtcmem, probe, therm, bat, seed)
+        if d.get("role") == "weather":
+            node = _weather(d, pins, clock, net, transport, rtcmem, bat, seed)
+        else:
+            from app.sensor_node import SensorNode
+
+            node = SensorNode(d["id"], "/data", clock, net, transport, rtcmem, probe, therm, bat, seed)
         if not woke:
             rtcmem.write(b"")  # a power-on: RTC memory holds garbage
         for _ in node.steps():  # type: ignore[attr-defined]

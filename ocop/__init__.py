@@ -6,6 +6,7 @@ rest of the repository.
 - :mod:`ocop.criteria` — versioned criteria sets (148/QĐ-TTg 2023; legacy 1048/QĐ-TTg).
 - :mod:`ocop.scoring` — star table, assessment scoring, certificate expiry and rules.
 - :mod:`ocop.groups` — product groups, subgroups (product sets) and subject types.
+- :mod:`ocop.council` — council roles, quorum, allowed spread, final score, conflicts.
 - :mod:`ocop.errors` — every error, all ``ValueError`` subclasses.
 """
 

@@ -24,11 +24,14 @@ __all__ = [
     "CERTIFICATE_VALIDITY_MONTHS",
     "DECISION_148_DATE",
     "DECISION_1489_DATE",
+    "DISTRICTS_ABOLISHED_DATE",
     "MIN_CERTIFIED_STARS",
     "REMINDER_DAYS_BEFORE",
     "EvaluationLevel",
     "evaluation_level",
     "evaluation_path",
+    "first_level",
+    "level_exists",
     "is_certifiable",
     "is_valid",
     "reminder_dates",
@@ -39,6 +42,10 @@ MIN_CERTIFIED_STARS = 3
 REMINDER_DAYS_BEFORE: tuple[int, ...] = (90, 30)
 DECISION_148_DATE = datetime.date(2023, 2, 24)
 DECISION_1489_DATE = datetime.date(2025, 7, 6)
+#: District-level government ended on 01/07/2025 (two-level local government: Resolution
+#: 202/2025/QH15 on provincial mergers and the 2025 Law on Organisation of Local
+#: Government, in force 01/07/2025). From that day no district council exists.
+DISTRICTS_ABOLISHED_DATE = datetime.date(2025, 7, 1)
 
 
 class EvaluationLevel(enum.StrEnum):
@@ -114,7 +121,9 @@ def evaluation_level(stars: int, on: datetime.date) -> EvaluationLevel:
 
     - From 06/07/2025 (1489/QĐ-TTg): 3★ and 4★ → province council; 5★ → central (the
       Ministry of Agriculture and Environment), for products scoring 90 or more.
-    - 24/02/2023 to 05/07/2025 (148/QĐ-TTg): 3★ → district, 4★ → province,
+    - 01/07/2025 to 05/07/2025 (148/QĐ-TTg still in force, districts gone): 3★ and
+      4★ → province, 5★ → central — the body that exists takes the district's work.
+    - 24/02/2023 to 30/06/2025 (148/QĐ-TTg): 3★ → district, 4★ → province,
       5★ → central.
     - Before 24/02/2023 (1048/QĐ-TTg): 3★ and 4★ → province, 5★ → central.
 
@@ -142,6 +151,28 @@ def evaluation_path(stars: int, on: datetime.date) -> tuple[EvaluationLevel, ...
     )
     if day >= DECISION_1489_DATE:
         return (c, p) if rating < 5 else (c, p, n)
+    if day >= DISTRICTS_ABOLISHED_DATE:
+        return (p,) if rating < 5 else (p, n)
     if day >= DECISION_148_DATE:
         return {3: (d,), 4: (d, p)}.get(rating, (d, p, n))
     return (d, p) if rating < 5 else (d, p, n)
+
+
+def first_level(on: datetime.date) -> EvaluationLevel:
+    """The body a dossier submitted on day ``on`` goes to first.
+
+    From 06/07/2025 the commune's pre-check (1489/QĐ-TTg); 01–05/07/2025 the province
+    council (148/QĐ-TTg, no district left); until 30/06/2025 the district council.
+    """
+    day = as_date(on, "on")
+    if day >= DECISION_1489_DATE:
+        return EvaluationLevel.COMMUNE
+    if day >= DISTRICTS_ABOLISHED_DATE:
+        return EvaluationLevel.PROVINCE
+    return EvaluationLevel.DISTRICT
+
+
+def level_exists(level: EvaluationLevel, on: datetime.date) -> bool:
+    """Whether ``level``'s body exists on day ``on`` (districts end on 01/07/2025)."""
+    day = as_date(on, "on")
+    return not (level is EvaluationLevel.DISTRICT and day >= DISTRICTS_ABOLISHED_DATE)

@@ -80,6 +80,11 @@ class Criterion:
     options: tuple[Option, ...]
     min_points_for_stars: Mapping[int, float] = dataclasses.field(default_factory=dict)
     note: str = ""
+    #: Where the criterion is printed, e.g. "QĐ 148/QĐ-TTg, Phụ lục III, bộ 7, phần A,
+    #: mục 1, tiêu chí a)"; empty for sets built before citations were recorded.
+    source_ref: str = ""
+    #: What could not be checked against the printed text, or was corrected (typing slips).
+    source_note: str = ""
 
     @property
     def max_points(self) -> float:
@@ -262,6 +267,8 @@ def _criterion_dict(criterion: Criterion) -> dict[str, Any]:
             str(s): p for s, p in sorted(criterion.min_points_for_stars.items())
         },
         "note": criterion.note,
+        "source_ref": criterion.source_ref,
+        "source_note": criterion.source_note,
         "options": [
             {"code": o.code, "title": o.title, "points": o.points}
             for o in criterion.options

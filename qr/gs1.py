@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from qr.errors import CharsetError, CheckDigitError, DigitalLinkError
 
@@ -39,6 +39,11 @@ __all__ = [
     "DigitalLink",
     "digital_link",
     "parse_digital_link",
+    "SSCC_LENGTH",
+    "make_sscc",
+    "sscc_is_valid",
+    "sscc_link",
+    "parse_sscc_path",
 ]
 
 VIETNAM_PREFIX = "893"
@@ -195,11 +200,15 @@ def percent_encode(value: str) -> str:
 @dataclass(frozen=True, slots=True)
 class DigitalLink:
     """What a GS1 Digital Link URI names: a GTIN-14, and a lot and serial if present
-    (percent-decoded)."""
+    (percent-decoded); a consumer product variant (AI 22) or third-party serial (AI 235)
+    if the URI has one (GS1 Digital Link URI syntax: ``/01/…[/22/…][/10/…][/21/…]`` or
+    ``/01/…/235/…``)."""
 
     gtin: str
     lot: str | None = None
     serial: str | None = None
+    cpv: str | None = field(default=None, repr=False)
+    tpx: str | None = field(default=None, repr=False)
 
 
 # --------------------------------------------------------------------------
@@ -267,15 +276,82 @@ def parse_digital_link(uri: str) -> DigitalLink:
     if len(segments) >= 3 and segments[-2] == "10":
         lot = _decode_value(segments[-1], MAX_LOT_LENGTH, "lot")
         del segments[-2:]
+    cpv = tpx = None
+    if len(segments) >= 3 and segments[-2] == "22":
+        cpv = _decode_value(segments[-1], 20, "consumer product variant")
+        del segments[-2:]
+    elif serial is None and lot is None and len(segments) >= 3 and segments[-2] == "235":
+        tpx = _decode_value(segments[-1], 28, "third-party controlled serial")
+        del segments[-2:]
     if len(segments) < 3 or segments[-2] != "01":
-        raise DigitalLinkError("path does not end in /01/<gtin>[/10/<lot>][/21/<serial>]")
+        raise DigitalLinkError("path does not end in /01/<gtin>[/22/<cpv>][/10/<lot>]"
+                               "[/21/<serial>]")
     for seg in segments[1:-2]:
         if not seg or _ESCAPE.search(seg) or any(c not in _PCHAR and c != "%" for c in seg):
             raise DigitalLinkError("path prefix has an empty or malformed segment")
     gtin = segments[-1]
     if not gtin_is_valid(gtin):
         raise DigitalLinkError(f"not a valid GTIN: {gtin[:20]!r}")
-    return DigitalLink(gtin.rjust(14, "0"), lot, serial)
+    return DigitalLink(gtin.rjust(14, "0"), lot, serial, cpv, tpx)
+
+
+# --------------------------------------------------------------------------
+# SSCC (AI 00): logistic units
+
+SSCC_LENGTH = 18
+
+
+def make_sscc(extension: int, company_prefix: str, serial_ref: int) -> str:
+    """The SSCC (GS1 General Specifications 2.2.1): extension digit, GS1 company prefix,
+    serial reference filling 16 digits, check digit:
+
+    >>> make_sscc(0, "8930000", 42)
+    '089300000000000422'
+
+    :raises CheckDigitError: for a bad prefix, extension or a serial reference that does
+        not fit.
+    """
+    if not (0 <= extension <= 9) or not (6 <= len(company_prefix) <= 12) \
+            or not _is_digits(company_prefix):
+        raise CheckDigitError("an SSCC needs an extension digit and a 6-12 digit company prefix")
+    width = 16 - len(company_prefix)
+    if not 0 <= serial_ref < 10 ** width:
+        raise CheckDigitError(f"serial reference {serial_ref} does not fit in {width} digits")
+    body = f"{extension}{company_prefix}{serial_ref:0{width}d}"
+    return body + str(check_digit(body))
+
+
+def sscc_is_valid(code: str) -> bool:
+    """True if ``code`` is 18 digits with a correct check digit. Never raises."""
+    return (isinstance(code, str) and len(code) == SSCC_LENGTH and _is_digits(code)
+            and check_digit(code[:-1]) == ord(code[-1]) - 48)
+
+
+def sscc_link(base: str, sscc: str) -> str:
+    """The Digital Link ``<base>/00/<SSCC>`` of a logistic unit.
+
+    :raises CheckDigitError: if ``sscc`` is not valid.
+    """
+    if not sscc_is_valid(sscc):
+        raise CheckDigitError(f"not a valid SSCC: {sscc!r}")
+    return f"{_check_base(base)}/00/{sscc}"
+
+
+def parse_sscc_path(uri: str) -> str:
+    """The SSCC of a Digital Link path or URI ``…/00/<SSCC>`` (query ignored).
+
+    :raises DigitalLinkError: if it is not one, or the check digit is wrong.
+    """
+    path = uri.partition("#")[0].partition("?")[0]
+    if not path.startswith("/"):
+        m = _ORIGIN.fullmatch(path)
+        path = (m.group(3) or "") if m else ""
+    segments = path.split("/")
+    if len(segments) < 3 or segments[-2] != "00":
+        raise DigitalLinkError("path does not end in /00/<SSCC>")
+    if not sscc_is_valid(segments[-1]):
+        raise DigitalLinkError(f"not a valid SSCC: {segments[-1][:20]!r}")
+    return segments[-1]
 
 
 # --------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import Depends, FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 
@@ -21,9 +22,11 @@ from server.irrigation import pages as irrigation_pages
 from server.metrics import MetricsMiddleware
 from server.metrics import router as metrics_router
 from server.ocop_workflow import pages as ocop_pages
+from server.ocop_workflow.reminders import ReminderScheduler
 from server.security_headers import SecurityHeadersMiddleware, install_input_guards
 from server.settings import Settings, load_settings
 from server.stamps import resolver as stamp_resolver
+from server.stamps.compressed import CompressedLinks
 from server.stamps.fastpath import ScanFastPath
 from server.stamps.services import StampServices
 from server.telemetry import pages as telemetry_pages
@@ -46,7 +49,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        ocop_reminders = ReminderScheduler(engine)  # OCOP reminders, each sent once (issue 19)
+        ocop_reminders.start()
+        app.state.ocop_reminders = ocop_reminders
         yield
+        ocop_reminders.stop()
         await stamps.close()  # write the consumer scans still queued, close the scan pool
         if own_engine:
             engine.dispose()
@@ -82,8 +89,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(metrics_router)
     # Browser scans of genuine stamps skip the router (still inside headers and metrics).
     app.add_middleware(ScanFastPath)
+    # Compressed GS1 Digital Link URIs answered as their uncompressed form (issue 16).
+    app.add_middleware(CompressedLinks)
     # Bodies are counted as they stream in: 413 past the route's limit (server/body_limit.py).
     app.add_middleware(BodyLimitMiddleware, settings=settings)
+    # Pages, CSS and JSON gzipped for phones on 3G (clients that say Accept-Encoding: gzip).
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(SecurityHeadersMiddleware, hsts_always=settings.cookie_secure)
     app.add_middleware(MetricsMiddleware)
     return app

@@ -28,6 +28,7 @@ def _register_packages() -> None:
     for mod in (telemetry_cli, trace_cli, ocop_cli, stamps_cli, irrigation_cli):
         mod.register(app)
     __import__("server.cli_simulate", fromlist=["register"]).register(app)  # nongso simulate
+    __import__("server.setup_cli", fromlist=["register"]).register(app)  # nongso setup
 
 
 _register_packages()
@@ -73,28 +74,52 @@ def db_check() -> None:
 def demo(port: int = typer.Option(8000, help="HTTP port."),
          host: str = typer.Option("127.0.0.1", help="Address to listen on."),
          devices: int = typer.Option(20, min=0, max=10000,
-                                     help="Demo devices to register across the zones.")) -> None:
+                                     help="Demo devices to register across the zones."),
+         season_s: float = typer.Option(35.0, "--season-seconds", min=5, max=3600,
+                                        help="First start: wall seconds to simulate the "
+                                             "demo's past season in.")) -> None:
     """Run the whole platform on one machine with example data (SQLite, embedded broker)."""
     from server.demo import run_demo
     from simulators.fleet import start_in_thread as start_fleet  # the CLI wires the demo
 
     logging.basicConfig(level=logging.WARNING)
-    raise typer.Exit(run_demo(host=host, port=port, devices=devices, start_fleet=start_fleet))
+    raise typer.Exit(run_demo(host=host, port=port, devices=devices, start_fleet=start_fleet,
+                              season_s=season_s))
 
 
 @app.command()
 def serve(port: int = typer.Option(8000), host: str = typer.Option("127.0.0.1"),
           workers: int = typer.Option(1, min=1),
           access_log: bool = typer.Option(False, help="Log every request (the TLS proxy in "
-                                                       "front usually keeps the access log).")
+                                                       "front usually keeps the access log)."),
+          forwarded_allow_ips: str = typer.Option(
+              "", help="Proxies whose X-Forwarded-For/-Proto are believed: comma-separated "
+                       "addresses or networks (default NONGSO_TRUSTED_PROXIES, else 127.0.0.1).")
           ) -> None:
-    """Run the API and pages (production: behind a TLS proxy)."""
+    """Run the API and pages (production: behind a TLS proxy; docs/scaling.md)."""
+    import os
+    import shutil
+    import tempfile
+
     import uvicorn
 
     from server.logging_setup import uvicorn_log_config
+    from server.metrics import METRICS_DIR_ENV
+    from server.settings import Settings
 
-    uvicorn.run("server.app:create_app", factory=True, host=host, port=port, workers=workers,
-                proxy_headers=True, access_log=access_log, log_config=uvicorn_log_config())
+    if forwarded_allow_ips:  # the app's client_address() believes the same proxies
+        os.environ["NONGSO_TRUSTED_PROXIES"] = forwarded_allow_ips
+    trusted = Settings().trusted_proxies or "127.0.0.1"
+    made = None
+    if workers > 1 and not os.environ.get(METRICS_DIR_ENV):  # /metrics sums every worker
+        made = os.environ[METRICS_DIR_ENV] = tempfile.mkdtemp(prefix="nongso-metrics-")
+    try:
+        uvicorn.run("server.app:create_app", factory=True, host=host, port=port,
+                    workers=workers, proxy_headers=True, forwarded_allow_ips=trusted,
+                    access_log=access_log, log_config=uvicorn_log_config())
+    finally:
+        if made:
+            shutil.rmtree(made, ignore_errors=True)
 
 
 def _read_password(prompt: bool) -> str:

@@ -116,7 +116,7 @@ def _demo_settings(host: str, port: int) -> Settings:
 
 
 async def _fleet(engine: Engine, mqtt_url: str, embedded: bool,
-                 start_fleet: FleetStarter | None) -> tuple[Any, str]:
+                 start_fleet: FleetStarter | None, var_dir: Path) -> tuple[Any, str]:
     """Start the simulated fleet if there is one to start; (its handle, a note for the banner)."""
     rows = _demo_devices(engine)
     if rows and embedded and start_fleet is not None:
@@ -124,14 +124,27 @@ async def _fleet(engine: Engine, mqtt_url: str, embedded: bool,
         # embedded broker; anonymous there. Against a real broker it needs the devices'
         # passwords: run `nongso simulate --credentials FILE` instead.
         fleet = await asyncio.to_thread(start_fleet, rows, mqtt_url, spread_s=20,
-                                        interval_s=300, upload_every=1, seed=1)
+                                        interval_s=300, upload_every=1, seed=1,
+                                        root=var_dir / "demo-fleet")
         return fleet, f"{len(rows)} simulated nodes (real firmware logic), first data within ~30 s"
     if rows:
         return None, "not started (external broker: use `nongso simulate --credentials`)"
     return None, "none (--devices 0)"
 
 
-async def _serve(host: str, port: int, devices: int, start_fleet: FleetStarter | None) -> int:
+async def _season(engine: Engine, mqtt_url: str, embedded: bool,
+                  start_fleet: FleetStarter | None, var_dir: Path, season_s: float) -> None:
+    """issue 18: once, a season of history through the real path (server/demo_season.py)."""
+    if embedded and start_fleet is not None:
+        from server import demo_season
+
+        demo_season.prepare_zones(engine)
+        await asyncio.to_thread(demo_season.backfill, engine, mqtt_url, start_fleet,
+                                _demo_devices(engine), var_dir, None, season_s)
+
+
+async def _serve(host: str, port: int, devices: int, start_fleet: FleetStarter | None,
+                 season_s: float = 35.0) -> int:
     settings = _demo_settings(host, port)
     if not _port_free(host, port):
         sys.stderr.write(f"nongso demo: port {port} is already in use; try --port {port + 1}\n")
@@ -152,10 +165,12 @@ async def _serve(host: str, port: int, devices: int, start_fleet: FleetStarter |
 
     # amqtt speaks MQTT 3.1.1 only: one worker, plain subscription
     ingest, ingest_stop = start_in_thread(engine, mqtt_url, mqtt5=broker is None)
+    await _season(engine, mqtt_url, broker is not None, start_fleet, settings.var_dir, season_s)
     from server.irrigation.controller import start_controller
+    from server.irrigation.weather import MeasuredWeather  # the gauges' rain, measured ET₀
 
     # One loop for all zones: thresholds, windows, leases over MQTT 3.1.1, alerts.
-    irrigation = start_controller(engine, settings, mqtt_url)
+    irrigation = start_controller(engine, settings, mqtt_url, forecast=MeasuredWeather(engine))
     app = create_app(settings, engine)
     app.state.mqtt_url = mqtt_url
     server = _Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
@@ -164,7 +179,8 @@ async def _serve(host: str, port: int, devices: int, start_fleet: FleetStarter |
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
     task = asyncio.create_task(server.serve())
-    fleet, fleet_note = await _fleet(engine, mqtt_url, broker is not None, start_fleet)
+    fleet, fleet_note = await _fleet(engine, mqtt_url, broker is not None, start_fleet,
+                                     settings.var_dir)
     try:
         while not server.started:
             if task.done():
@@ -190,9 +206,9 @@ async def _serve(host: str, port: int, devices: int, start_fleet: FleetStarter |
 
 
 def run_demo(host: str = "127.0.0.1", port: int = 8000, devices: int = 20,
-             start_fleet: FleetStarter | None = None) -> int:
+             start_fleet: FleetStarter | None = None, season_s: float = 35.0) -> int:
     try:
-        return asyncio.run(_serve(host, port, devices, start_fleet))
+        return asyncio.run(_serve(host, port, devices, start_fleet, season_s))
     except KeyboardInterrupt:
         # uvicorn re-raises the captured Ctrl-C after its clean shutdown; every part has
         # stopped by then (the ``finally`` above ran), so this is a normal exit.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import logging
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -143,8 +143,19 @@ def wants_html(request: Request) -> bool:
     return "text/html" in accept
 
 
+# Details the pages show in Vietnamese (the API keeps its English detail and stable code).
+_DETAIL_VI = {
+    "Login required.": "Cần đăng nhập.",
+    "Session expired or invalid; log in again.": "Phiên đăng nhập đã hết hạn; hãy đăng nhập lại.",
+    "Not Found": "Không tìm thấy trang này.",
+    "Method Not Allowed": "Không hỗ trợ thao tác này.",
+    "Forbidden": "Bạn không có quyền xem trang này.",
+}
+
+
 def _page(status: int, detail: str, request: Request) -> HTMLResponse:
     title = _TITLES.get(status, "Lỗi")
+    detail = _DETAIL_VI.get(detail, detail)
     login = ('<p><a href="/login?next=' + html.escape(request.url.path) + '">Đăng nhập</a></p>'
              if status == 401 else "")
     body = (
@@ -159,15 +170,21 @@ def _page(status: int, detail: str, request: Request) -> HTMLResponse:
 
 
 def _to_login(request: Request) -> RedirectResponse:
-    """A browser opening a page without a (valid) session: the login form, then back here."""
+    """A browser opening a page without a (valid) session: the login form, then back here.
+    A form sent with an expired session goes back to the page the form was on (its
+    Referer, when that is this site), since the POST itself cannot be replayed."""
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.method not in ("GET", "HEAD"):
+        ref = urlsplit(request.headers.get("referer", ""))
+        same_site = ref.netloc in ("", request.url.netloc) and ref.path.startswith("/")
+        here = (ref.path + (f"?{ref.query}" if ref.query else "")) if same_site and ref.path else "/"
     return RedirectResponse("/login?next=" + quote(here, safe="/"), status_code=303)
 
 
 def _respond(request: Request, status: int, detail: str, code: str,
              extra: dict[str, Any] | None = None,
              headers: dict[str, str] | None = None) -> Response:
-    if status == 401 and request.method in ("GET", "HEAD") and wants_html(request):
+    if status == 401 and wants_html(request):
         return _to_login(request)
     if wants_html(request):
         resp: Response = _page(status, detail, request)

@@ -10,26 +10,40 @@
 
 ``/metrics`` is not for everyone: it needs ``Authorization: Bearer <NONGSO_METRICS_TOKEN>``
 or a platform administrator's session.
+
+**Several workers** (``nongso serve --workers N``): whichever worker answers ``/metrics``
+sums the counters and histograms of all of them, so a counter never goes backwards. Each
+worker writes its own registry to a file of its own in ``NONGSO_METRICS_DIR`` (``serve``
+makes a fresh directory and sets it for its workers) every second and before it answers
+a scrape (:class:`MultiProcess`); a file stays after its worker exits, so a restarted
+worker's counts are never lost from the sum (as Prometheus' own multiprocess mode).
 """
 
 from __future__ import annotations
 
 import bisect
 import hmac
+import json
+import os
+import secrets
+import socket
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from server.settings import Settings
+
 __all__ = ["Counter", "Gauge", "Histogram", "Registry", "REGISTRY", "HTTP_REQUESTS",
            "HTTP_SECONDS", "SCANS", "INGEST_MESSAGES", "INGEST_READINGS", "INGEST_DUPLICATES",
            "INGEST_DEAD_LETTERS", "INGEST_DB_ERRORS", "INGEST_COMMIT_SECONDS", "INGEST_INBOX",
            "MetricsMiddleware", "render_with_db", "metrics_allowed", "serve_in_thread",
-           "CONTENT_TYPE"]
+           "CONTENT_TYPE", "MultiProcess", "METRICS_DIR_ENV"]
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 Labels = tuple[tuple[str, str], ...]
@@ -126,6 +140,39 @@ class Registry:
             out += m.header() + m.lines()
         return "\n".join(out) + "\n"
 
+    def snapshot(self) -> dict[str, Any]:
+        """Counters and histograms as JSON-able values (gauges stay per process)."""
+        out: dict[str, Any] = {}
+        for name, m in self.metrics.items():
+            with m._lock:
+                if isinstance(m, Histogram):
+                    out[name] = {"counts": list(m.counts), "sum": m.sum}
+                elif isinstance(m, Counter) and not isinstance(m, Gauge):
+                    out[name] = [[list(map(list, k)), v] for k, v in m.values.items()]
+        return out
+
+    def merged(self, snapshots: Iterable[dict[str, Any]]) -> Registry:
+        """A registry whose counters and histograms are the sums over ``snapshots`` (and
+        whose gauges are this process's)."""
+        total = Registry()
+        for name, m in self.metrics.items():
+            if isinstance(m, Gauge) or not isinstance(m, Counter | Histogram):
+                total.add(m)
+            elif isinstance(m, Histogram):
+                total.add(Histogram(name, m.help, m.buckets))
+            else:
+                total.add(Counter(name, m.help))
+        for snap in snapshots:
+            for name, data in snap.items():
+                got = total.metrics.get(name)
+                if isinstance(got, Histogram) and len(data["counts"]) == len(got.counts):
+                    got.counts = [a + b for a, b in zip(got.counts, data["counts"], strict=True)]
+                    got.sum += data["sum"]
+                elif isinstance(got, Counter) and not isinstance(got, Gauge):
+                    for labels, value in data:
+                        got.inc(value, **dict(labels))
+        return total
+
 
 REGISTRY = Registry()
 HTTP_REQUESTS = REGISTRY.add(Counter("nongso_http_requests_total",
@@ -148,6 +195,66 @@ INGEST_COMMIT_SECONDS = REGISTRY.add(Histogram("nongso_ingest_batch_commit_secon
 INGEST_INBOX = REGISTRY.add(Gauge("nongso_ingest_inbox_messages",
                                   "Messages received from the broker, not yet committed (lag)."))
 
+#: Set by ``nongso serve`` for its workers: the directory of their registry files.
+METRICS_DIR_ENV = "NONGSO_METRICS_DIR"
+
+
+class MultiProcess:
+    """This worker's registry file in a directory shared with its sibling workers, and the
+    sum over all files. Writes are atomic (a temporary file renamed), so a reader never
+    sees half a file; each file only grows, so the sum never goes backwards."""
+
+    _started: MultiProcess | None = None
+
+    def __init__(self, directory: Path, registry: Registry | None = None) -> None:
+        self.dir = directory
+        self.registry = registry or REGISTRY
+        name = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(4)}"
+        self.file = directory / f"{name}.json"
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_env(cls) -> MultiProcess | None:
+        """The process's one instance when ``serve`` set a directory (started once)."""
+        directory = Settings().metrics_dir
+        if not directory:
+            return None
+        if cls._started is None or cls._started.dir != Path(directory):
+            cls._started = cls(Path(directory)).start()
+        return cls._started
+
+    def flush(self) -> None:
+        with self._lock:
+            tmp = self.file.with_suffix(".tmp")
+            tmp.write_text(json.dumps(self.registry.snapshot()), encoding="utf-8")
+            tmp.replace(self.file)
+
+    def start(self, every_s: float = 1.0) -> MultiProcess:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.flush()
+
+        def loop() -> None:
+            while True:
+                time.sleep(every_s)
+                try:
+                    self.flush()
+                except OSError:
+                    pass  # the directory went away with its server: nothing to report to
+
+        threading.Thread(target=loop, name="metrics-flush", daemon=True).start()
+        return self
+
+    def render(self, extra: Iterable[_Metric] = ()) -> str:
+        self.flush()
+        snaps = []
+        for f in sorted(self.dir.glob("*.json")):
+            try:
+                snaps.append(json.loads(f.read_text(encoding="utf-8")))
+            except (OSError, ValueError):
+                continue  # (replaced while read: atomic renames make this rare)
+        return self.registry.merged(snaps).render(extra)
+
+
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
 
@@ -157,6 +264,7 @@ class MetricsMiddleware:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        MultiProcess.from_env()  # a worker of ``serve --workers N``: write our file
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -217,10 +325,16 @@ def _db_gauges(engine: Any, online_s: int = 1800) -> list[_Metric]:
         dead.set(c.execute(sa.text("SELECT count(*) FROM dead_letters")).scalar_one())
         scans.set(c.execute(sa.text("SELECT count(*) FROM stamp_scans WHERE at >= :t"),
                             {"t": now - timedelta(seconds=60)}).scalar_one())
-    return [devices, alerts, dead, scans]
+        from server.telemetry.health import storage_gauges  # TimescaleDB jobs (issue 20)
+
+        storage = storage_gauges(c, Gauge)
+    return [devices, alerts, dead, scans, *storage]
 
 
 def render_with_db(engine: Any) -> str:
+    multi = MultiProcess.from_env()
+    if multi is not None:
+        return multi.render(_db_gauges(engine))
     return REGISTRY.render(_db_gauges(engine))
 
 

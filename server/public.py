@@ -31,6 +31,12 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset({
     ("POST", "/01/{rest:path}"),  # scratch-off PIN check (no session, no cookies)
     ("OPTIONS", "/01/{rest:path}"),
     ("GET", "/.well-known/gs1resolver"),
+    # Issue 16: logistic units (SSCC), items' information pages, preflight everywhere.
+    ("GET", "/00/{rest:path}"),
+    ("OPTIONS", "/00/{rest:path}"),
+    ("GET", "/info/{rest:path}"),
+    ("OPTIONS", "/info/{rest:path}"),
+    ("OPTIONS", "/.well-known/gs1resolver"),
     ("GET", "/traceability/{gtin}/{lot}/{serial}"),
     ("GET", "/certification/{gtin}/{lot}/{serial}"),
     ("GET", "/media/products/{product_id}/{name}"),  # product photos on consumer pages

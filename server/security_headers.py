@@ -10,7 +10,10 @@
   scanner, and the consumer's optional "share my approximate place");
 * ``Strict-Transport-Security`` only when the request came over HTTPS (uvicorn's
   ``proxy_headers`` turns the proxy's ``X-Forwarded-Proto`` into the scheme) or when
-  ``hsts_always`` is set (``cookie_secure`` in the settings: the site is HTTPS-only).
+  ``hsts_always`` is set (``cookie_secure`` in the settings: the site is HTTPS-only);
+* ``Cache-Control`` on ``/static/*``: a day, then a week of serving the copy while it is
+  revalidated (a phone on 3G loads the stylesheet and icons once; the files keep their
+  names, so a longer life would keep a fix away for too long).
 
 Headers a route already set are kept (e.g. the GS1 resolver's CORS headers are untouched:
 this middleware adds no CORS header at all). FastAPI's ``/docs`` and ``/redoc`` load their
@@ -33,6 +36,7 @@ DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.j
             "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
             "worker-src 'self' blob:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'")
 HSTS = b"max-age=31536000; includeSubDomains"
+STATIC_CACHE = b"public, max-age=86400, stale-while-revalidate=604800"
 _DOCS = ("/docs", "/redoc")
 _COMMON = [
     (b"x-content-type-options", b"nosniff"),
@@ -56,12 +60,15 @@ class SecurityHeadersMiddleware:
         extra = [*_COMMON, (b"content-security-policy", csp.encode())]
         if self.hsts_always or scope.get("scheme") == "https":
             extra.append((b"strict-transport-security", HSTS))
+        static = path.startswith("/static/")
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 have = {k.lower() for k, _ in headers}
                 headers += [(k, v) for k, v in extra if k not in have]
+                if static and message.get("status") in (200, 304) and b"cache-control" not in have:
+                    headers.append((b"cache-control", STATIC_CACHE))
                 message["headers"] = headers
             await send(message)
 

@@ -5,8 +5,11 @@ random, returned once to be printed, and only their argon2 hashes are stored.
 
 Addresses follow the two-level administration in force since 1 July 2025 (Hải Dương
 merged into Hải Phòng city, province code 31); names from before the merger are kept as
-free text. The 5-digit commune codes below are placeholders for the demo and must be
-replaced by the official codes of Decision 19/2025/QĐ-TTg in a real deployment.
+free text. Commune codes are the official current ones (``server.admin_units``, checked by
+tests/server/trace/test_admin_units.py): the old communes Thanh Sơn (huyện Thanh Hà,
+pre-2025 code 10867) and Đức Chính (huyện Cẩm Giàng, 10912) were merged into Xã Thanh Hà
+(10813) and Xã Tuệ Tĩnh (10909) of Hải Phòng (the Standing Committee's resolution of June
+2025 on Hải Phòng's communes).
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ __all__ = ["DemoUser", "seed_demo", "DEMO_MARKER"]
 
 DEMO_MARKER = "Hợp tác xã Vải thiều Thanh Hà"
 HAI_PHONG = "31"
+#: Xã Thanh Hà and Xã Tuệ Tĩnh, Thành phố Hải Phòng (official list since 1 July 2025).
+THANH_HA, TUE_TINH = "10813", "10909"
 
 
 @dataclass(frozen=True)
@@ -46,11 +51,11 @@ class DemoUser:
 
 
 _ORGS: list[dict[str, Any]] = [
-    dict(name=DEMO_MARKER, kind=OrgKind.htx, province_code=HAI_PHONG, commune_code="10741",
+    dict(name=DEMO_MARKER, kind=OrgKind.htx, province_code=HAI_PHONG, commune_code=THANH_HA,
          address_detail="thôn Thanh Sơn, xã Thanh Hà, thành phố Hải Phòng",
          legacy_address="xã Thanh Sơn, huyện Thanh Hà, tỉnh Hải Dương (trước 1/7/2025)"),
     dict(name="Hợp tác xã Cà rốt Đức Chính", kind=OrgKind.htx, province_code=HAI_PHONG,
-         commune_code="10573",
+         commune_code=TUE_TINH,
          address_detail="thôn An Phú, xã Tuệ Tĩnh, thành phố Hải Phòng",
          legacy_address="xã Đức Chính, huyện Cẩm Giàng, tỉnh Hải Dương (trước 1/7/2025)"),
     dict(name="Hội đồng OCOP thành phố Hải Phòng", kind=OrgKind.authority,
@@ -59,10 +64,10 @@ _ORGS: list[dict[str, Any]] = [
 ]
 
 _FARMS = {
-    DEMO_MARKER: ("Vườn vải Thanh Sơn", "10741", 20.8912, 106.4251, "lychee",
+    DEMO_MARKER: ("Vườn vải Thanh Sơn", THANH_HA, 20.8912, 106.4251, "lychee",
                   [("Khu 1 — vải sớm", 2500.0), ("Khu 2 — vải thiều chính vụ", 3000.0),
                    ("Khu 3 — vườn trồng mới", 1800.0)]),
-    "Hợp tác xã Cà rốt Đức Chính": ("Cánh đồng cà rốt Đức Chính", "10573", 20.9633, 106.2245,
+    "Hợp tác xã Cà rốt Đức Chính": ("Cánh đồng cà rốt Đức Chính", TUE_TINH, 20.9633, 106.2245,
                                     "carrot", [("Ruộng A", 3600.0), ("Ruộng B", 2880.0)]),
 }
 

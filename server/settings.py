@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     #: Reverse proxies whose ``X-Forwarded-For``/``-Proto`` are believed: comma-separated
     #: networks, e.g. ``127.0.0.1/32,10.0.0.0/8``. Empty: none (the peer is the client).
     trusted_proxies: str = ""
+    #: set by ``serve --workers N`` for its worker processes: each writes its counters
+    #: there and ``/metrics`` sums them (server/metrics.py ``MultiProcess``)
+    metrics_dir: str = ""
+    #: systemd's ``LoadCredential=`` directory of the running service (not NONGSO_-prefixed:
+    #: systemd names it); the broker service password is read from there first
+    credentials_directory: str = Field(default="", validation_alias="CREDENTIALS_DIRECTORY")
     #: Alert webhooks: at most this many per organisation.
     webhook_max_per_org: int = Field(default=5, ge=1, le=100)
     #: Alert webhooks: seconds allowed to connect and for each read of one delivery.

@@ -11,8 +11,9 @@ Failed logins are recorded under three keys, counted in a sliding window:
 * the client address, over all accounts — ``per_ip`` failures (100: a carrier NAT shares one
   address among many farmers) stop password spraying from one place.
 
-:class:`MemoryThrottle` is a per-process counter per key for hot paths that must not touch
-the database (the stamp resolver's failed lookups per address).
+:class:`DbThrottle` counts failures per key in fixed windows in the database too (one row per
+key and window), for hot paths where only failures may cost a statement (the stamp
+resolver's failed lookups per address).
 
 Past a limit, attempts are refused with 429 and ``Retry-After`` before any password is
 checked. A success clears the pair's failures and marks the address as known.
@@ -21,18 +22,23 @@ checked. A success clears the pair's failures and marks the address as known.
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
 import time
-from collections import deque
 from datetime import timedelta
 
+import sqlalchemy as sa
 from sqlalchemy import delete, func
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from server.models.org import LoginAttempt
+from server.models.stamps import ThrottleCounter
 from server.timeutil import as_utc, utcnow
 
-__all__ = ["AccountThrottle", "MemoryThrottle"]
+__all__ = ["AccountThrottle", "DbThrottle"]
 
 log = logging.getLogger(__name__)
 
@@ -103,32 +109,71 @@ class AccountThrottle:
             s.commit()
 
 
-class MemoryThrottle:
-    """Failures per key in this process's memory, in a sliding window: for hot paths that
-    must not touch the database (the stamp resolver's failed lookups per address)."""
+class DbThrottle:
+    """Failures per key in fixed windows of ``window_s``, counted in PostgreSQL (or SQLite)
+    — one ``throttle_counters`` row per key and window, bumped by ``INSERT … ON CONFLICT …
+    DO UPDATE … RETURNING`` — so every process of every node counts against the same limit
+    and a restart resets nothing. Only failures touch the database: :meth:`retry_after`
+    (one primary-key read, answered from memory once this process saw the key over its
+    limit) and :meth:`failed` (one upsert). The stamp resolver's failed lookups per client
+    address use it; a genuine stamp's page never asks (carrier NAT)."""
 
-    def __init__(self, limit: int, window_s: float) -> None:
-        self.limit, self.window_s = limit, window_s
-        self._fails: dict[str, deque[float]] = {}
+    def __init__(self, engine: Engine, limit: int, window_s: float, prefix: str) -> None:
+        self.engine, self.limit, self.window_s, self.prefix = engine, limit, int(window_s), prefix
+        #: key → end of the window in which this process saw it at its limit (no DB asked).
+        self._over: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        q = self._fails.setdefault(key, deque())
-        while q and now - q[0] > self.window_s:
-            q.popleft()
-        return q
+    def _window(self, now: float) -> int:
+        return int(now) // self.window_s * self.window_s
+
+    def _key(self, key: str) -> str:
+        return f"{self.prefix}:{key}"[:64]
+
+    def _wait_over(self, key: str, now: float) -> int:
+        with self._lock:
+            ends = self._over.get(key)
+            if ends is not None and ends <= now:
+                del self._over[key]
+                ends = None
+        return int(ends - now) + 1 if ends is not None else 0
+
+    def _mark_over(self, key: str, window: int) -> None:
+        with self._lock:
+            if len(self._over) > 100_000:  # bound memory under a spraying attack
+                self._over.clear()
+            self._over[key] = float(window + self.window_s)
 
     def retry_after(self, key: str) -> int:
         """Seconds before ``key``'s next attempt is allowed (0: go ahead)."""
-        now = time.monotonic()
-        with self._lock:
-            q = self._recent(key, now)
-            return int(q[0] + self.window_s - now) + 1 if len(q) >= self.limit else 0
+        now = time.time()
+        wait = self._wait_over(key, now)
+        if wait:
+            return wait
+        window = self._window(now)
+        with self.engine.connect() as conn:
+            count = conn.execute(sa.select(_COUNTERS.c.count).where(
+                _COUNTERS.c.key == self._key(key), _COUNTERS.c.window == window)).scalar()
+        if count is None or count < self.limit:
+            return 0
+        self._mark_over(key, window)
+        return int(window + self.window_s - now) + 1
 
-    def failed(self, key: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            self._recent(key, now).append(now)
-            if len(self._fails) > 100_000:  # bound memory under a spraying attack
-                for k in [k for k, q in self._fails.items() if not q][:50_000]:
-                    del self._fails[k]
+    def failed(self, key: str) -> int:
+        """Count one failure for ``key``; return the window's count so far."""
+        now = time.time()
+        window = self._window(now)
+        insert = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
+        stmt = insert(_COUNTERS).values(key=self._key(key), window=window, count=1)
+        stmt = stmt.on_conflict_do_update(index_elements=["key", "window"],
+                                          set_={"count": _COUNTERS.c.count + 1})
+        with self.engine.begin() as conn:
+            count = int(conn.execute(stmt.returning(_COUNTERS.c.count)).scalar_one())
+            if count == 1 and secrets.randbelow(64) == 0:  # now and then: forget old windows
+                conn.execute(sa.delete(_COUNTERS).where(_COUNTERS.c.window < window))
+        if count >= self.limit:
+            self._mark_over(key, window)
+        return count
+
+
+_COUNTERS = ThrottleCounter.__table__  # type: ignore[attr-defined]

@@ -35,6 +35,7 @@ from simulators.hal import SimTime, Stats
 from simulators.mqtt import parse_url
 from simulators.nodes import SensorSim, SimNode, ValveSim
 from simulators.soil import CROPS, SoilZone, Weather
+from simulators.weather_sim import WeatherSim
 
 __all__ = ["DeviceSpec", "Fleet", "FleetThread", "start_in_thread", "specs", "synthetic_devices"]
 
@@ -48,7 +49,7 @@ _THRESHOLDS = {"carrot": (42.0, 52.0), "lychee": (48.0, 64.0)}
 class DeviceSpec:
     uid: str
     zone_id: int
-    role: str  # "sensor" | "valve"
+    role: str  # "sensor" | "valve" | "weather"
     crop: str = "lychee"
     farm_id: int = 0
     password: str | None = None
@@ -127,7 +128,7 @@ class Fleet:
         if not self.configure:
             return {}
         on, off = _THRESHOLDS.get(d.crop, (45.0, 60.0))
-        if d.role == "sensor":
+        if d.role in ("sensor", "weather"):
             interval = self.interval_s or rng.choice((600, 600, 900, 900, 1800))
             every = self.upload_every or rng.choice((1, 1, 2, 3))
         else:
@@ -159,6 +160,8 @@ class Fleet:
                 node = ValveSim(*args, step_ms=self.valve_step_ms)
             elif d.role == "sensor":
                 node = SensorSim(*args)
+            elif d.role == "weather":
+                node = WeatherSim(*args)
             else:
                 raise ValueError(f"{d.uid}: unknown role {d.role!r}")
             self.nodes[d.uid] = node
@@ -174,7 +177,7 @@ class Fleet:
         for uid, node in self.nodes.items():
             spread = self.spread_s
             if spread is None:
-                spread = (self.interval_s or 600) if node.role == "sensor" else 60
+                spread = (self.interval_s or 600) if node.role in ("sensor", "weather") else 60
             first = int(rng.uniform(0, spread * 1000))
             node.task = asyncio.create_task(self._guard(node, first), name=f"node-{uid}")
             self._tasks.append(node.task)

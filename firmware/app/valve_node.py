@@ -42,11 +42,13 @@ class ValveNode:
 
     # ---- reporting ---------------------------------------------------
     def _status(self) -> bytes:
+        """Retained status; ``lease`` is null when closed and during a local fallback run
+        (docs/protocol.md, status: a lease id is 1 or more)."""
         c = self.ctl
         extra = (
             '"role":"valve","fw":"%s","bt":%d,"cfg":%d,"vs":%d,"lease":%s,"seq":%d,"pend":%d,"drop":%d'
             % (common.FW_VERSION, self.boot, self.cfg["rev"], 1 if c.is_open else 0,
-               "null" if c.lease < 0 else "%d" % c.lease, self.buf.next_seq - 1,
+               "null" if c.lease <= 0 else "%d" % c.lease, self.buf.next_seq - 1,
                self.buf.pending(), self.buf.dropped)
         ).encode()
         return status("online", extra)

@@ -4,6 +4,19 @@
   parts 40/25/35 — the set in force for new evaluations.
 - ``qd1048_fresh_produce``: Decision 1048/QĐ-TTg (21/08/2019), same subgroup, parts
   35/25/40 — legacy, for records made before 24/02/2023.
+- ``qd148_processed_produce`` (set 7: dried lychee, dried longan, carrot products),
+  ``qd148_honey`` (set 4: honey and other sweet products), ``qd148_other_alcoholic``
+  (set 15: fruit wine), ``qd148_other_soft_drinks`` (set 17: juices),
+  ``qd148_processed_animal_honey`` (set 8: honey products), ``qd148_white_spirits``
+  (set 14: lychee spirit): 148/2023 sheets
+  written in sheet notation (:mod:`ocop.criteria._sheet`); every criterion cites its
+  annex, set, part, section and item (``Criterion.source_ref``) and says what could not be
+  checked against the printed text (``Criterion.source_note``).
+
+Not recorded: set 12 "Sản phẩm trà từ thực vật khác" — the only transcription found
+prints part C summing to 32, not 35 (a 3-point section is missing), so it is left out
+rather than guessed; no 1048/2019 sheets for sets other than fresh produce (no record
+before 24/02/2023 of those sets exists here).
 
 Every set runs its self-check when its module is imported, so bad data fails at import.
 Records should store the set's ``key`` (e.g. ``"qd148-2023/fresh-produce"``) with the
@@ -15,6 +28,12 @@ from __future__ import annotations
 import datetime
 
 from ocop.criteria.qd148_fresh_produce import CRITERIA as QD148_FRESH_PRODUCE
+from ocop.criteria.qd148_honey import CRITERIA as QD148_HONEY
+from ocop.criteria.qd148_other_alcoholic import CRITERIA as QD148_OTHER_ALCOHOLIC
+from ocop.criteria.qd148_other_soft_drinks import CRITERIA as QD148_OTHER_SOFT_DRINKS
+from ocop.criteria.qd148_processed_animal_honey import CRITERIA as QD148_PROCESSED_HONEY
+from ocop.criteria.qd148_processed_produce import CRITERIA as QD148_PROCESSED_PRODUCE
+from ocop.criteria.qd148_white_spirits import CRITERIA as QD148_WHITE_SPIRITS
 from ocop.criteria.qd1048_fresh_produce import CRITERIA as QD1048_FRESH_PRODUCE
 from ocop.errors import InvalidDateError, NoCriteriaSetError
 from ocop.groups import Subgroup
@@ -23,13 +42,29 @@ from ocop.model import CriteriaSet
 __all__ = [
     "CRITERIA_SETS",
     "QD148_FRESH_PRODUCE",
+    "QD148_HONEY",
+    "QD148_OTHER_ALCOHOLIC",
+    "QD148_OTHER_SOFT_DRINKS",
+    "QD148_PROCESSED_HONEY",
+    "QD148_PROCESSED_PRODUCE",
+    "QD148_WHITE_SPIRITS",
     "QD1048_FRESH_PRODUCE",
     "criteria_set_for",
     "get_criteria_set",
 ]
 
 CRITERIA_SETS: dict[str, CriteriaSet] = {
-    s.key: s for s in (QD148_FRESH_PRODUCE, QD1048_FRESH_PRODUCE)
+    s.key: s
+    for s in (
+        QD148_FRESH_PRODUCE,
+        QD1048_FRESH_PRODUCE,
+        QD148_PROCESSED_PRODUCE,
+        QD148_HONEY,
+        QD148_OTHER_ALCOHOLIC,
+        QD148_OTHER_SOFT_DRINKS,
+        QD148_PROCESSED_HONEY,
+        QD148_WHITE_SPIRITS,
+    )
 }
 
 

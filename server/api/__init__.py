@@ -7,6 +7,7 @@ from server.irrigation import api as irrigation_api
 from server.ocop_workflow import api as ocop_api
 from server.stamps import api as stamps_api
 from server.telemetry import api as telemetry_api
+from server.telemetry import config_api as telemetry_config_api
 from server.trace import api as trace_api
 
 __all__ = ["api_router"]
@@ -18,6 +19,7 @@ api_router.include_router(invitations.router)
 api_router.include_router(farms.router)
 api_router.include_router(zones.router)
 api_router.include_router(telemetry_api.router)
+api_router.include_router(telemetry_config_api.router)
 api_router.include_router(trace_api.router)
 api_router.include_router(ocop_api.router)
 api_router.include_router(stamps_api.router)

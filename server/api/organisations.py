@@ -13,6 +13,7 @@ from fastapi import APIRouter, Response
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
+from server.admin_units import require_location
 from server.deps import CurrentUser, Principal, SessionDep
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.models import (
@@ -64,6 +65,7 @@ def list_organisations(who: CurrentUser, session: SessionDep) -> list[Organisati
 def create_organisation(body: OrganisationCreate, who: CurrentUser,
                         session: SessionDep) -> Organisation:
     who.require_admin()
+    require_location(body.province_code, body.commune_code)
     org = Organisation.model_validate(body)
     session.add(org)
     session.commit()
@@ -87,6 +89,9 @@ def update_organisation(org_id: int, body: OrganisationUpdate, who: CurrentUser,
                         "of an organisation.")
     if "province_code" in changes and changes["province_code"] is None:
         raise Invalid("An organisation needs a province.")
+    if moved:  # a stored pre-2025 code is left alone until someone changes it
+        require_location(changes.get("province_code", org.province_code),
+                         changes.get("commune_code", org.commune_code))
     org.sqlmodel_update(changes)
     session.add(org)
     session.commit()

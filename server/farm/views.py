@@ -20,7 +20,8 @@ from server.models import Device, Farm, Membership, Organisation, Role, User, Zo
 from server.models.telemetry import DeviceState
 from server.telemetry.queries import zone_summary
 
-__all__ = ["CROP_NAMES_VI", "ROLE_NAMES_VI", "zone_rows", "with_status", "coop_views"]
+__all__ = ["CROP_NAMES_VI", "ROLE_NAMES_VI", "zone_rows", "with_status", "coop_views",
+           "moisture_state"]
 
 CROP_NAMES_VI = {"lychee": "Vải thiều", "carrot": "Cà rốt"}
 ROLE_NAMES_VI = {Role.farmer: "Nông dân", Role.coop_admin: "Quản trị HTX",
@@ -45,6 +46,21 @@ def zone_rows(session: Session, org_ids: list[int] | None) -> list[dict[str, Any
             for zone, farm in pairs]
 
 
+def moisture_state(moisture: float | None, band: tuple[float, float],
+                   wet_alert: float) -> dict[str, str] | None:
+    """The farmer's word for a moisture reading against the zone's band: below it "Khô",
+    inside "Vừa đủ", above it up to the wet alert "Hơi ướt", past that "Quá ướt"."""
+    if moisture is None:
+        return None
+    if moisture < band[0]:
+        return {"key": "dry", "vi": "Khô"}
+    if moisture <= band[1]:
+        return {"key": "ok", "vi": "Vừa đủ"}
+    if moisture <= wet_alert:
+        return {"key": "damp", "vi": "Hơi ướt"}
+    return {"key": "wet", "vi": "Quá ướt"}
+
+
 def with_status(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Add each zone's latest moisture (``latest``) and irrigation status (``irr``).
 
@@ -56,7 +72,9 @@ def with_status(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, 
               if ids else [])
     for r in rows:
         r["latest"] = zone_summary(session, r["devices"])
-        r["irr"] = zone_status(session, r["zone"], r["devices"])
+        r["irr"] = irr = zone_status(session, r["zone"], r["devices"])
+        r["state"] = moisture_state(irr["moisture_pct"], irr["band"],
+                                    irr["settings"].wet_alert_pct) if irr else None
     del states
     return rows
 

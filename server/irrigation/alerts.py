@@ -20,6 +20,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from server.errors import Conflict, NotFound
@@ -230,12 +232,22 @@ def _drops(session: Session, now: datetime, open_by_key: dict[str, Alert],
                                 float(dropped)), now, notifier)
 
 
-def _open(session: Session, c: Cond, now: datetime, notifier: Notifier) -> Alert:
-    alert = Alert(organisation_id=c.org_id, zone_id=c.zone_id, device_id=c.device_id, kind=c.kind,
-                  key=c.key, state="open", message=c.message[:300], value=c.value, opened_at=now,
-                  last_seen_at=now)
-    session.add(alert)
-    session.flush()
+def _open(session: Session, c: Cond, now: datetime, notifier: Notifier) -> Alert | None:
+    """Open an alert for ``c`` unless an unresolved one with its key exists (the partial
+    unique index ``uq_alerts_open_key``: ``INSERT … ON CONFLICT DO NOTHING``)."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    table = Alert.__table__  # type: ignore[attr-defined]
+    row = session.execute(insert(table).values(
+        organisation_id=c.org_id, zone_id=c.zone_id, device_id=c.device_id, kind=c.kind,
+        key=c.key, state="open", message=c.message[:300], value=c.value, opened_at=now,
+        last_seen_at=now).on_conflict_do_nothing(
+            index_elements=["key"], index_where=table.c.state != "resolved")
+        .returning(table.c.id)).first()
+    if row is None:
+        log.info("alert %s is already open", c.key)
+        return None
+    alert = session.get(Alert, row[0])
+    assert alert is not None
     notifier.deliver(alert, "opened", now)
     return alert
 

@@ -16,14 +16,17 @@ from server.deps import CurrentUser, SessionDep, SettingsDep, load_zone
 from server.errors import Conflict, Invalid, NotFound
 from server.irrigation import alerts as alerts_mod
 from server.irrigation import log as irrlog
+from server.irrigation import stages
 from server.irrigation.commands import stop_zone, water_now
+from server.irrigation.coop import coop_overview
 from server.irrigation.profiles import PROFILES, Stage
-from server.irrigation.schemas import IrrigationStatusPublic, WaterNow
+from server.irrigation.schemas import CoopZonePublic, IrrigationStatusPublic, WaterNow
 from server.irrigation.status import zone_status
 from server.irrigation.webhooks import check_registration, status_class
-from server.irrigation.windows import parse_windows
+from server.irrigation.windows import local_day, parse_windows
 from server.irrigation.zone_state import ensure_settings
 from server.models import Organisation, Role, Zone
+from server.models.crop import ZoneStageEvent, ZoneStageEventPublic
 from server.models.irrigation import (
     Alert,
     AlertPublic,
@@ -40,7 +43,7 @@ from server.models.irrigation import (
     ZoneIrrigationUpdate,
 )
 
-__all__ = ["router", "SettingsUpdate", "apply_settings", "ACTORS"]
+__all__ = ["router", "SettingsUpdate", "apply_settings", "change_settings", "ACTORS"]
 
 router = APIRouter(tags=["irrigation"])
 ACTORS = (Role.farmer, Role.coop_admin)
@@ -66,6 +69,25 @@ def apply_settings(row: ZoneIrrigation, upd: ZoneIrrigationUpdate) -> ZoneIrriga
     return row
 
 
+def change_settings(session: Session, zone: Zone, upd: ZoneIrrigationUpdate,
+                    user_id: int | None) -> ZoneIrrigation:
+    """A farmer's change: a new ``stage`` is an override (its numbers in force until the
+    calendar's next stage), the other fields hand edits (logged; they hold until then)."""
+    assert zone.id is not None
+    now = datetime.now(UTC)
+    day = local_day(now)
+    row = ensure_settings(session, zone, day, now)
+    data = upd.model_dump(exclude_unset=True)
+    stage = data.pop("stage", None)
+    if stage is not None and stage != row.stage:
+        stages.override(session, zone, row, stage, user_id, now, day)
+    before = row.model_dump()
+    apply_settings(row, ZoneIrrigationUpdate.model_validate(data))
+    stages.log_edit(session, zone.id, row.stage,
+                    [k for k in data if before.get(k) != getattr(row, k)], user_id, now)
+    return row
+
+
 def _zone(session: Session, who: Any, zone_id: int, *roles: Role) -> Zone:
     zone, _farm = load_zone(session, who, zone_id, *roles)
     return zone
@@ -85,6 +107,13 @@ def profiles() -> dict[str, tuple[Stage, ...]]:
     return PROFILES
 
 
+@router.get("/irrigation/overview", response_model=list[CoopZonePublic])
+def get_overview(who: CurrentUser, session: SessionDep) -> list[dict[str, Any]]:
+    """Every zone of the caller's organisations (all for an administrator): moisture, stage,
+    water used in the last 7 days against the crop's need, open alerts."""
+    return coop_overview(session, None if who.is_admin else who.org_ids(), datetime.now(UTC))
+
+
 @router.get("/zones/{zone_id}/irrigation/status", response_model=IrrigationStatusPublic)
 def get_zone_irrigation(zone_id: int, who: CurrentUser, session: SessionDep) -> dict[str, Any]:
     """The zone's settings (its crop profile's defaults, not saved, when it has none yet),
@@ -94,17 +123,38 @@ def get_zone_irrigation(zone_id: int, who: CurrentUser, session: SessionDep) -> 
     return {"zone_id": zone_id, "settings": st["settings"].model_dump(),
             "moisture_pct": st["moisture_pct"], "valve": st["valve"]["key"], "plan": st["plan"],
             "last_watering": st["last_watering"],
-            "alerts": [a.model_dump() for a in st["alerts"]]}
+            "alerts": [a.model_dump() for a in st["alerts"]],
+            "season": {k: v for k, v in st["season"].items() if k != "stages"}}
 
 
 @router.put("/zones/{zone_id}/irrigation/settings", response_model=ZoneIrrigationPublic)
 def put_zone_irrigation(zone_id: int, body: ZoneIrrigationUpdate, who: CurrentUser,
                         session: SessionDep) -> ZoneIrrigation:
     zone = _zone(session, who, zone_id, *ACTORS)
-    row = apply_settings(ensure_settings(session, zone), body)
+    row = change_settings(session, zone, body, who.user.id)
     session.commit()
     session.refresh(row)
     return row
+
+
+@router.post("/zones/{zone_id}/irrigation/stage/reset", response_model=ZoneIrrigationPublic)
+def post_stage_reset(zone_id: int, who: CurrentUser, session: SessionDep) -> ZoneIrrigation:
+    """Back to the crop calendar's stage (and its numbers) now: ends an override."""
+    zone = _zone(session, who, zone_id, *ACTORS)
+    now = datetime.now(UTC)
+    row = ensure_settings(session, zone, local_day(now), now)
+    stages.reset(session, zone, row, who.user.id, now, local_day(now))
+    session.commit()
+    session.refresh(row)
+    return row
+
+
+@router.get("/zones/{zone_id}/irrigation/stages", response_model=list[ZoneStageEventPublic])
+def get_stage_events(zone_id: int, who: CurrentUser, session: SessionDep,
+                     limit: int = Query(50, ge=1, le=500)) -> list[ZoneStageEvent]:
+    """Stage changes (calendar), overrides, resets and hand edits, newest first."""
+    _zone(session, who, zone_id)
+    return stages.events(session, zone_id, limit)
 
 
 @router.post("/zones/{zone_id}/irrigation/water", status_code=202,

@@ -35,15 +35,23 @@ def controller(interval: float = typer.Option(1.0, min=0.1, max=60, help="Second
 
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from server.telemetry.mosquitto import CONTROL_USER, BrokerLoginError, check_login, service_url
+
     settings, engine = _engine()
-    url = settings.mqtt_url
-    if not url:
-        typer.echo("error: set NONGSO_MQTT_URL (mqtt://nongso-controller:<password>@host:1883)",
-                   err=True)
-        raise typer.Exit(2)
+    try:  # its own account: nongso-control with var/mqtt_control_password (issue 22)
+        url = service_url(settings.mqtt_url, settings.var_dir, CONTROL_USER,
+                          settings.mode == "production")
+        check_login(url, CONTROL_USER)
+    except BrokerLoginError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    handle = start_controller(engine, settings, url, interval_s=interval)
+    from server.irrigation.weather import MeasuredWeather
+
+    handle = start_controller(engine, settings, url, interval_s=interval,
+                              forecast=MeasuredWeather(engine),  # gauges; no forecast
+                              push_configs=True)  # retained per-device configs (issue 22)
     try:
         while not stop.wait(1.0):
             pass

@@ -12,22 +12,36 @@ are made, MQTT publishes only hand packets to the client's queue, webhooks are s
 sender thread.
 
 ``start_controller(engine, settings, mqtt_url)`` runs it in a daemon thread; ``.stop()``.
+
+**One controller leads** (:class:`Leadership`): any number of ``nongso controller``
+processes may run; the one holding a PostgreSQL session-level advisory lock, on a
+connection of its own, steps and sends webhooks, the others wait and try the lock every
+step. A leader that dies (process killed: at once; machine gone: within the TCP keepalive
+of about 10 s) loses its session and so the lock; a standby takes over at its next step
+and goes on from the cursors stored in ``irrigation_cursors``. Every write the loop makes
+is conditional (:mod:`~server.irrigation.leases`, :mod:`~server.irrigation.log`,
+:mod:`~server.irrigation.alerts`), so even two leaders for a moment neither publish a
+command twice in a round nor count litres twice.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy.engine import Engine
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import NullPool
 from sqlmodel import Session, col, select
 
 from server.irrigation import alerts as alerts_mod
-from server.irrigation import leases, zone_state
+from server.irrigation import flowcheck, leases, zone_state
 from server.irrigation import log as irrlog
 from server.irrigation.decide import Decision, accrue_deficit, decide, manual_in_charge
 from server.irrigation.forecast import ForecastSource, NoForecast
@@ -35,14 +49,97 @@ from server.irrigation.mqtt_publisher import MQTTPublisher
 from server.irrigation.outbox import WebhookSender
 from server.irrigation.windows import in_windows, local_day
 from server.models import Device, DeviceRole, Zone
-from server.models.irrigation import ZoneIrrigation
+from server.models.irrigation import ControllerCursor, ZoneIrrigation
 from server.models.telemetry import DeviceState
 from server.settings import Settings
 from server.timeutil import as_utc
 
-__all__ = ["Controller", "ControllerHandle", "start_controller"]
+__all__ = ["Controller", "ControllerHandle", "Leadership", "start_controller"]
 
 log = logging.getLogger(__name__)
+
+#: The advisory lock key of the irrigation controller ("nongso" in ASCII).
+LOCK_KEY = 0x6E6F6E67736F
+#: Server and client TCP keepalive of the lock's connection: a vanished leader's session
+#: (and lock) ends after about idle + interval × count seconds.
+_KEEPALIVE = {"idle": 5, "interval": 2, "count": 3}
+
+
+class Leadership:
+    """Who runs the loop: the holder of a PostgreSQL advisory lock (``pg_try_advisory_lock``,
+    session level, on a dedicated connection outside the pool). On SQLite (the one-process
+    demo) this process always leads."""
+
+    def __init__(self, engine: Engine, key: int = LOCK_KEY) -> None:
+        self.key = key
+        self._pg = engine.dialect.name == "postgresql"
+        self.leading = not self._pg
+        self._conn: Connection | None = None
+        self._engine = sa.create_engine(engine.url, poolclass=NullPool, connect_args={
+            # who leads, for an operator: pg_locks (advisory) joined to pg_stat_activity
+            "application_name": f"nongso-controller-{socket.gethostname()[:30]}-{os.getpid()}",
+            "connect_timeout": 5, "keepalives": 1, "keepalives_idle": _KEEPALIVE["idle"],
+            "keepalives_interval": _KEEPALIVE["interval"],
+            "keepalives_count": _KEEPALIVE["count"]}) if self._pg else None
+
+    def _connect(self) -> Connection:
+        assert self._engine is not None
+        conn = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        for name, value in _KEEPALIVE.items():
+            conn.execute(sa.text(f"SET tcp_keepalives_{name} = {int(value)}"))
+        conn.execute(sa.text("SET statement_timeout = 5000"))
+        return conn
+
+    def check(self) -> bool:
+        """Still leading, or just became the leader? (The lock lives as long as the
+        session: a leader only checks that its session is alive.)"""
+        if not self._pg:
+            return True
+        try:
+            if self._conn is None:
+                self._conn = self._connect()
+            if self.leading:
+                self._conn.execute(sa.text("SELECT 1"))
+            elif self._conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"),
+                                    {"k": self.key}).scalar():
+                self.leading = True
+                log.warning("irrigation controller: this process leads now")
+        except Exception as exc:
+            if self.leading:
+                log.error("irrigation controller: lost the lead (%s)", exc)
+            self._close()
+        return self.leading
+
+    def _close(self) -> None:
+        self.leading = not self._pg
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.invalidate()
+                conn.close()
+            except Exception:
+                log.debug("closing the lock connection failed", exc_info=True)
+
+    def release(self) -> None:
+        """Give up the lead (a clean stop): a standby takes over at its next step."""
+        self._close()
+        if self._engine is not None:
+            self._engine.dispose()
+
+
+def _load_cursor(s: Session, name: str) -> int | None:
+    row = s.get(ControllerCursor, name)
+    return None if row is None else int(row.value)
+
+
+def _save_cursor(s: Session, name: str, value: int) -> None:
+    row = s.get(ControllerCursor, name) or ControllerCursor(name=name)
+    row.value = value
+    s.add(row)
+
+
+def _micros(at: datetime | None) -> int:
+    return 0 if at is None else int(at.timestamp() * 1_000_000)
 
 
 @dataclass
@@ -75,11 +172,22 @@ class Controller:
                 log.warning("valve %s rebooted (boot %d → %d); %d lease(s) ended", dev.uid,
                             prev, st.boot, n)
 
+    def _follow(self, s: Session, now: datetime) -> None:
+        """Apply acks and log fallback runs from where the last leader stopped."""
+        stored = _load_cursor(s, "acks")
+        self.ack_cursor = max(self.ack_cursor, stored or 0)
+        events = _load_cursor(s, "events")
+        if events and _micros(self.event_cursor) < events:
+            self.event_cursor = datetime.fromtimestamp(events / 1_000_000, UTC)
+        self.ack_cursor = leases.process_acks(s, self.ack_cursor, now)
+        self.event_cursor = irrlog.record_fallback_events(s, self.event_cursor, now)
+        _save_cursor(s, "acks", self.ack_cursor)
+        _save_cursor(s, "events", _micros(self.event_cursor))
+
     def step(self, now: datetime | None = None) -> None:
         now = now or datetime.now(UTC)
         with Session(self.engine) as s:
-            self.ack_cursor = leases.process_acks(s, self.ack_cursor, now)
-            self.event_cursor = irrlog.record_fallback_events(s, self.event_cursor, now)
+            self._follow(s, now)
             self._reboots(s, now)
             s.commit()
             for zone_id in s.exec(select(Zone.id).order_by(col(Zone.id))).all():
@@ -98,6 +206,7 @@ class Controller:
                 self._alerts_at = now
                 alerts_mod.evaluate(s, now, self.notifier or alerts_mod.Notifier.from_db(s),
                                     self.no_flow_s)
+                flowcheck.check(s, now, self.notifier)  # issue 18: measured flow, once a day
                 s.commit()
 
     def _zone(self, s: Session, zone: Zone, now: datetime) -> None:
@@ -165,14 +274,21 @@ class ControllerHandle:
 
     def __init__(self, controller: Controller, publisher: MQTTPublisher | None,
                  interval_s: float, sender: WebhookSender | None = None,
-                 sender_interval_s: float = 1.0) -> None:
+                 sender_interval_s: float = 1.0, leadership: Leadership | None = None) -> None:
         self.controller = controller
         self.publisher = publisher
         self.sender = sender
+        self.leadership = leadership or Leadership(controller.engine)
+        lead = self.leadership
         self._stop = threading.Event()
-        self.threads = [self._thread("irrigation-controller", controller.step, interval_s)]
+        def lead_step() -> None:
+            if lead.check():
+                controller.step()
+
+        self.threads = [self._thread("irrigation-controller", lead_step, interval_s)]
         if sender is not None:
-            self.threads.append(self._thread("webhook-sender", sender.run_once,
+            self.threads.append(self._thread("webhook-sender",
+                                             lambda: lead.leading and sender.run_once(),
                                              sender_interval_s))
 
     def _thread(self, name: str, step: Callable[[], object],
@@ -197,6 +313,7 @@ class ControllerHandle:
         self._stop.set()
         for t in self.threads:
             t.join(timeout)
+        self.leadership.release()
         if self.publisher is not None:
             self.publisher.close()
 
@@ -209,5 +326,13 @@ def start_controller(engine: Engine, settings: Settings | None, mqtt_url: str, *
 
     ``options`` set :class:`Controller` fields (e.g. ``alerts_every_s``, ``no_flow_s``)."""
     pub = MQTTPublisher(mqtt_url)
+    push_configs = bool(options.pop("push_configs", False))  # `nongso controller` sets it
     ctl = Controller(engine, pub, forecast or NoForecast(), **{"alerts_every_s": 10.0, **options})
-    return ControllerHandle(ctl, pub, interval_s, WebhookSender.from_settings(engine, settings)).start()
+    handle = ControllerHandle(ctl, pub, interval_s, WebhookSender.from_settings(engine, settings))
+    if push_configs:  # retained per-device configs (issue 22, server/telemetry/config_push.py)
+        from server.telemetry.config_push import ConfigPusher
+
+        push = ConfigPusher.for_paho(engine, pub.client)
+        handle.threads.append(handle._thread(
+            "config-push", lambda: handle.leadership.leading and push.step(), 2.0))
+    return handle.start()

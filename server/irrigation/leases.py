@@ -95,35 +95,66 @@ def _online(state: DeviceState | None) -> bool:
     return state is not None and state.last_seen_at is not None and state.state != "offline"
 
 
+def _move(session: Session, cmd: ValveCommand, from_: tuple[str, ...], **values: Any) -> bool:
+    """Change a command only if it is still in one of the states ``from_``: one conditional
+    ``UPDATE … WHERE status IN (…) RETURNING`` (of two controllers, one wins)."""
+    row = session.execute(sa.update(ValveCommand).where(
+        col(ValveCommand.id) == cmd.id, col(ValveCommand.status).in_(from_))
+        .values(**values).returning(col(ValveCommand.id))).first()
+    return row is not None
+
+
+def _claim(session: Session, cmd: ValveCommand, now: datetime) -> tuple[str, datetime | None] | None:
+    """Mark ``cmd`` sent now, unless someone changed it since it was read; return what it
+    was (to undo the claim if the publish fails)."""
+    seen = (cmd.status, cmd.sent_at)
+    same_send = col(ValveCommand.sent_at).is_(None) if cmd.sent_at is None else \
+        col(ValveCommand.sent_at) == cmd.sent_at
+    row = session.execute(sa.update(ValveCommand).where(
+        col(ValveCommand.id) == cmd.id, col(ValveCommand.status) == cmd.status, same_send)
+        .values(status="sent", sent_at=now, attempts=col(ValveCommand.attempts) + 1)
+        .returning(col(ValveCommand.id))).first()
+    return None if row is None else seen
+
+
 def send_pending(session: Session, publish: Publisher, now: datetime, retry_s: float = 5.0) -> int:
     """Publish pending commands of online devices, re-send unanswered ones, expire the late.
 
-    Returns the number of publishes."""
-    sent = 0
+    Each publish is first *claimed* — a conditional update, committed before anything is
+    published — so a command is published once per round whoever else runs this; a
+    publish that fails undoes its claim. Returns the number of publishes."""
     rows = session.exec(select(ValveCommand, Device).join(Device, col(Device.id) == ValveCommand.device_id)
                         .where(col(ValveCommand.status).in_(("pending", "sent")))
                         .order_by(col(ValveCommand.device_id), col(ValveCommand.cmd_id))).all()
+    claimed: list[tuple[ValveCommand, Device, tuple[str, datetime | None]]] = []
     for cmd, dev in rows:
         if now >= as_utc(cmd.expires_at):
-            cmd.status, cmd.reason = "expired", cmd.reason or "deadline"
+            _move(session, cmd, ("pending", "sent"), status="expired",
+                  reason=cmd.reason or "deadline")
             continue
         if not _online(session.get(DeviceState, dev.id)):
             continue  # delivered when the device is back, unless it expires first
         due = cmd.status == "pending" or (
             cmd.sent_at is not None and (now - as_utc(cmd.sent_at)).total_seconds() >= retry_s)
-        if not due:
-            continue
+        if due and (seen := _claim(session, cmd, now)) is not None:
+            claimed.append((cmd, dev, seen))
+    session.commit()
+    sent = 0
+    for cmd, dev, (status, sent_at) in claimed:
         if publish(cmd_topic(dev.uid), payload_of(cmd)):
-            if cmd.status == "pending":
-                cmd.status = "sent"
-            cmd.sent_at = now
-            cmd.attempts += 1
             sent += 1
+            continue
+        session.execute(sa.update(ValveCommand).where(
+            col(ValveCommand.id) == cmd.id, col(ValveCommand.sent_at) == now)
+            .values(status=status, sent_at=sent_at, attempts=col(ValveCommand.attempts) - 1))
     return sent
 
 
 def process_acks(session: Session, after_id: int, now: datetime) -> int:
-    """Apply command acks with id > ``after_id``; return the largest ack id seen."""
+    """Apply command acks with id > ``after_id``; return the largest ack id seen.
+
+    Applying an ack twice changes nothing (every change is conditional on the command's
+    state), so a new leader may start from an older cursor."""
     stmt = select(DeviceAck).where(col(DeviceAck.id) > after_id, col(DeviceAck.cmd_id).is_not(None))
     if after_id == 0:  # a fresh controller: commands live minutes, not days
         stmt = stmt.where(col(DeviceAck.received_at) >= now - timedelta(days=2))
@@ -140,52 +171,64 @@ def process_acks(session: Session, after_id: int, now: datetime) -> int:
     return last
 
 
+def _accepted(session: Session, cmd: ValveCommand, ack: DeviceAck, at: datetime) -> None:
+    granted = (ack.body or {}).get("dur_s")
+    if cmd.op != "open":
+        _move(session, cmd, ("pending", "sent"), status="done", acked_at=at, done_at=at,
+              granted_s=granted)
+        return
+    if not _move(session, cmd, ("pending", "sent"), status="accepted", acked_at=at,
+                 granted_s=granted):
+        return
+    run = irrlog.current_run(session, cmd.device_id)
+    if run is None:
+        run = irrlog.open_run(session, cmd.zone_id, cmd.device_id, at, cmd.trigger, cmd.user_id)
+    session.execute(sa.update(ValveCommand).where(col(ValveCommand.id) == cmd.id)
+                    .values(log_id=run.id))
+
+
+def _done(session: Session, cmd: ValveCommand, ack: DeviceAck, at: datetime) -> None:
+    """The lease ended: its litres are added to the run in SQL, in the same transaction
+    that marks the command done — and only by the one update that marks it."""
+    body = ack.body or {}
+    reason = str(body.get("why") or "")[:64] or None
+    litres = body.get("l")
+    row = session.execute(sa.update(ValveCommand).where(
+        col(ValveCommand.id) == cmd.id, col(ValveCommand.done_at).is_(None))
+        .values(status="done", done_at=at, run_s=body.get("run_s"), litres=litres,
+                reason=reason).returning(col(ValveCommand.log_id))).first()
+    if row is None:
+        return  # already done (a repeated ack, or another controller applied it)
+    run = session.get(IrrigationLog, row[0]) if row[0] else \
+        irrlog.current_run(session, cmd.device_id)
+    if run is not None:
+        irrlog.add_litres(session, run, litres)
+        if reason != "superseded":
+            irrlog.close_run(session, run, at, reason)
+
+
 def _apply(session: Session, cmd: ValveCommand, ack: DeviceAck) -> None:
     at = as_utc(ack.received_at)
-    body = ack.body or {}
     if ack.res == "accepted":
-        if cmd.status in ("pending", "sent"):
-            cmd.status, cmd.acked_at = "accepted", at
-            cmd.granted_s = body.get("dur_s")
-            if cmd.op == "open":
-                run = irrlog.current_run(session, cmd.device_id)
-                if run is None:
-                    run = irrlog.open_run(session, cmd.zone_id, cmd.device_id, at, cmd.trigger,
-                                          cmd.user_id)
-                cmd.log_id = run.id
-            else:
-                cmd.status = "done"
-                cmd.done_at = at
+        _accepted(session, cmd, ack, at)
     elif ack.res == "rejected":
-        reason = str(body.get("reason") or "")
+        reason = str((ack.body or {}).get("reason") or "")
         if reason == "duplicate":
             return  # it had arrived; the first ack was lost or is on its way
-        if cmd.status in ("pending", "sent"):
-            cmd.status, cmd.reason, cmd.acked_at = "rejected", reason[:64], at
+        _move(session, cmd, ("pending", "sent"), status="rejected", reason=reason[:64],
+              acked_at=at)
     elif ack.res == "done":
-        if cmd.status == "done" and cmd.done_at is not None:
-            return
-        cmd.status, cmd.done_at = "done", at
-        cmd.run_s, cmd.litres = body.get("run_s"), body.get("l")
-        cmd.reason = str(body.get("why") or "")[:64] or None
-        run = session.get(IrrigationLog, cmd.log_id) if cmd.log_id else \
-            irrlog.current_run(session, cmd.device_id)
-        if run is not None:
-            irrlog.add_litres(run, cmd.litres)
-            if cmd.reason != "superseded":
-                irrlog.close_run(run, at, cmd.reason)
+        _done(session, cmd, ack, at)
 
 
 def end_at_reboot(session: Session, device_id: int, at: datetime) -> int:
     """A reboot starts with the valve closed and sends no ``done`` for the interrupted lease
     (docs/protocol.md): end the device's accepted leases and its run at the boot."""
-    n = 0
-    for cmd in session.exec(select(ValveCommand).where(ValveCommand.device_id == device_id,
-                                                       ValveCommand.status == "accepted",
-                                                       ValveCommand.op == "open")).all():
-        cmd.status, cmd.reason, cmd.done_at = "done", "reboot", at
-        n += 1
+    ended = session.execute(sa.update(ValveCommand).where(
+        col(ValveCommand.device_id) == device_id, col(ValveCommand.status) == "accepted",
+        col(ValveCommand.op) == "open").values(status="done", reason="reboot", done_at=at)
+        .returning(col(ValveCommand.id))).all()
     run = irrlog.current_run(session, device_id)
     if run is not None and run.trigger != "fallback":
-        irrlog.close_run(run, at, "reboot")
-    return n
+        irrlog.close_run(session, run, at, "reboot")
+    return len(ended)

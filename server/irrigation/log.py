@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from server.irrigation.windows import LOCAL_TZ
@@ -38,15 +40,20 @@ def open_run(session: Session, zone_id: int, device_id: int | None, at: datetime
     return entry
 
 
-def add_litres(entry: IrrigationLog, litres: float | None) -> None:
+def add_litres(session: Session, entry: IrrigationLog, litres: float | None) -> None:
+    """Add the device's litres to the run in SQL (``litres = litres + :l``): two updates
+    at once both count."""
     if litres is not None:
-        entry.litres = round((entry.litres or 0.0) + float(litres), 2)
+        session.execute(sa.update(IrrigationLog).where(col(IrrigationLog.id) == entry.id)
+                        .values(litres=sa.func.coalesce(col(IrrigationLog.litres), 0.0)
+                                + float(litres)))
 
 
-def close_run(entry: IrrigationLog, at: datetime, why: str | None) -> None:
-    if entry.ended_at is None:
-        entry.ended_at = at
-        entry.why = (why or "")[:64] or None
+def close_run(session: Session, entry: IrrigationLog, at: datetime, why: str | None) -> None:
+    """End the run, unless it has ended (a conditional update)."""
+    session.execute(sa.update(IrrigationLog).where(col(IrrigationLog.id) == entry.id,
+                                                   col(IrrigationLog.ended_at).is_(None))
+                    .values(ended_at=at, why=(why or "")[:64] or None))
 
 
 def litres_since(session: Session, zone_id: int, since: datetime) -> float:
@@ -76,11 +83,23 @@ def last_watering(session: Session, zone_id: int) -> dict[str, Any] | None:
             "running": e.ended_at is None}
 
 
+def _open_fallback(session: Session, zone_id: int, device_id: int, seq: int, at: datetime,
+                   meter: float | None) -> None:
+    """Log a fallback run once per (device, seq of its ``open`` event), whoever reads the
+    event and however often (``INSERT … ON CONFLICT DO NOTHING``)."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(IrrigationLog.__table__).values(  # type: ignore[attr-defined]
+        zone_id=zone_id, device_id=device_id, started_at=at, trigger="fallback", litres=0.0,
+        meter_start=meter, event_seq=seq).on_conflict_do_nothing(
+            index_elements=["device_id", "event_seq"]))
+
+
 def record_fallback_events(session: Session, after_received: datetime | None,
                            now: datetime) -> datetime | None:
     """Log the valve node's own fallback runs (telemetry events with ``"cmd": null``).
 
-    Scans valve events received after ``after_received``; returns the new cursor."""
+    Scans valve events received after ``after_received``; returns the new cursor. Reading
+    an event again logs nothing more (runs are keyed by the device's event seq)."""
     from server.models.telemetry import Reading
 
     since = after_received or (now - timedelta(days=1))
@@ -97,10 +116,12 @@ def record_fallback_events(session: Session, after_received: datetime | None,
         run = current_run(session, r.device_id)
         at = as_utc(r.time)
         if ev == "open" and run is None:
-            entry = open_run(session, r.zone_id, r.device_id, at, "fallback")
-            entry.meter_start = r.fl
-        elif ev == "close" and run is not None and run.trigger == "fallback":
+            _open_fallback(session, r.zone_id, r.device_id, r.seq, at, r.fl)
+        elif ev == "close" and run is not None and run.trigger == "fallback" and \
+                (run.event_seq is None or run.event_seq < r.seq):
             if run.meter_start is not None and r.fl is not None and r.fl >= run.meter_start:
-                run.litres = round(r.fl - run.meter_start, 2)
-            close_run(run, at, str((r.extra or {}).get("why") or "fallback_done"))
+                session.execute(sa.update(IrrigationLog).where(
+                    col(IrrigationLog.id) == run.id, col(IrrigationLog.ended_at).is_(None))
+                    .values(litres=round(r.fl - run.meter_start, 2)))
+            close_run(session, run, at, str((r.extra or {}).get("why") or "fallback_done"))
     return cursor

@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from server.irrigation import log as irrlog
+from server.irrigation.season import season_info
 from server.irrigation.windows import local_day
 from server.irrigation.zone_state import active_open, settings_or_defaults, zone_moisture
 from server.models import Device, DeviceRole, Zone
@@ -94,4 +95,5 @@ def zone_status(session: Session, zone: Zone, devices: list[Device] | Any = None
             "valve": _valve(session, valves, now), "has_valve": bool(valves),
             "last_watering": irrlog.last_watering(session, zone.id), "plan": plan,
             "alerts": zone_alerts(session, zone.id),
+            "season": season_info(session, zone, cfg, local_day(now)),
             "chart": week_chart(session, zone.id, (cfg.on_pct, cfg.off_pct), now)}

@@ -1,8 +1,10 @@
 """What a zone looks like now, read from the database: its settings, valves, soil moisture,
 active leases and the water used today (the inputs of :func:`server.irrigation.decide.decide`).
 
-Only :func:`ensure_settings` writes (the controller and the settings form need a row);
-:func:`settings_or_defaults` is the read-only view every GET uses.
+Only :func:`ensure_settings` writes (the controller and the settings form need a row): it
+also puts the crop calendar's stage in force each day (:func:`server.irrigation.stages.sync`:
+a new stage's thresholds, Kc and the zone's sizing replace the old ones; an override holds
+until then). :func:`settings_or_defaults` is the read-only view every GET uses.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from sqlmodel import Session, col, select
 
 from server.irrigation import leases as leases_mod
 from server.irrigation import log as irrlog
+from server.irrigation import stages
 from server.irrigation.decide import Lease, ZoneSettings
-from server.irrigation.profiles import defaults_for
 from server.irrigation.windows import local_day, local_midnight
 from server.models import Device, DeviceRole, DeviceStatus, Zone
 from server.models.irrigation import ValveCommand, ZoneIrrigation
@@ -30,16 +32,24 @@ def settings_or_defaults(session: Session, zone: Zone, today: date) -> ZoneIrrig
     """The zone's settings row, or its crop profile's defaults (not saved: a GET never writes)."""
     assert zone.id is not None
     return session.get(ZoneIrrigation, zone.id) or ZoneIrrigation(
-        zone_id=zone.id, **defaults_for(zone.crop, today))
+        zone_id=zone.id, **stages.initial_values(zone, today, session))
 
 
-def ensure_settings(session: Session, zone: Zone, today: date | None = None) -> ZoneIrrigation:
-    """The zone's settings row, created from the crop profile (as of ``today``, by default
-    today in Vietnam) when missing, in the caller's transaction."""
-    row = settings_or_defaults(session, zone, today or local_day(datetime.now(UTC)))
+def ensure_settings(session: Session, zone: Zone, today: date | None = None,
+                    now: datetime | None = None) -> ZoneIrrigation:
+    """The zone's settings row, created from the crop calendar (as of ``today``, by default
+    today in Vietnam) when missing, with the calendar's stage of ``today`` in force, in the
+    caller's transaction."""
+    if now is None:  # the controller passes its (possibly simulated) day only
+        now = datetime.now(UTC)
+        if today is not None and local_day(now) != today:
+            now = local_midnight(datetime.combine(today, datetime.min.time(), UTC) + timedelta(hours=12))
+    today = today or local_day(now)
+    row = settings_or_defaults(session, zone, today)
     if row not in session:
         session.add(row)
         session.flush()
+    stages.sync(session, zone, row, today, now)
     return row
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from pydantic import field_validator
@@ -72,6 +72,18 @@ class ZoneBase(SQLModel):
     area_m2: float = Field(gt=0, le=10_000_000)
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
+    #: Variety key of the crop's calendar (``server/irrigation/profiles.py``), e.g.
+    #: ``chinh_vu`` / ``som`` for lychee; empty = the crop's default variety.
+    variety: str | None = Field(default=None, max_length=40,
+                                schema_extra={"pattern": r"^[a-z][a-z0-9_]*$"})
+    #: The season's anchor date: sowing date (carrot) or this season's expected harvest
+    #: start (lychee); None = the variety's usual date.
+    season_date: date | None = None
+    #: Drip emitters in the zone and the rated flow of one (L/h): the zone's flow estimate.
+    emitters: int | None = Field(default=None, ge=1, le=1_000_000)
+    emitter_lph: float | None = Field(default=None, gt=0, le=1000)
+    #: Line flow measured by the flow meter (L/min); replaces the emitter estimate.
+    measured_lpm: float | None = Field(default=None, gt=0, le=10_000)
 
     _names = field_validator("name")(clean_optional_name)
 
@@ -87,6 +99,12 @@ class ZoneUpdate(SQLModel):
     area_m2: float | None = Field(default=None, gt=0, le=10_000_000)
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
+    variety: str | None = Field(default=None, max_length=40,
+                                schema_extra={"pattern": r"^[a-z][a-z0-9_]*$"})
+    season_date: date | None = None
+    emitters: int | None = Field(default=None, ge=1, le=1_000_000)
+    emitter_lph: float | None = Field(default=None, gt=0, le=1000)
+    measured_lpm: float | None = Field(default=None, gt=0, le=10_000)
 
     _names = field_validator("name")(clean_optional_name)
 
@@ -106,6 +124,8 @@ class ZonePublic(ZoneBase):
 class DeviceRole(str, enum.Enum):
     sensor = "sensor"
     valve = "valve"
+    #: Air temperature/humidity, tipping-bucket rain (issue 18).
+    weather = "weather"
 
 
 class DeviceStatus(str, enum.Enum):

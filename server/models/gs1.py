@@ -20,7 +20,7 @@ from server.models.common import created_at_field
 
 __all__ = ["Gs1CompanyPrefixCreate", "Gs1CompanyPrefix", "Gs1CompanyPrefixPublic",
            "gs1_prefix_is_assigned", "clean_company_prefix", "gtin13", "prefix_holder",
-           "gtin_users", "gtin_refusal", "GTIN_TABLES"]
+           "gtin_users", "gtin_refusal", "GTIN_TABLES", "SsccCounter", "Carton"]
 
 #: GS1 prefixes (first three digits) that GS1 Member Organisations license company prefixes
 #: under, as inclusive ranges (GS1 General Specifications, "GS1 Prefixes"). Left out: 020–029,
@@ -138,3 +138,38 @@ def gtin_refusal(session: Session, organisation_id: int, gtin14: str) -> str | N
     if gtin_users(session, gtin14) - {organisation_id}:
         return f"Mã GTIN {shown} đã được một tổ chức khác sử dụng."
     return None
+
+
+# --------------------------------------------------------------- logistic units (issue 16)
+
+
+class SsccCounter(SQLModel, table=True):
+    """The next free SSCC serial reference under one company prefix and extension digit.
+
+    Allocation takes a block with one atomic ``UPDATE … SET next_ref = next_ref + n
+    RETURNING next_ref`` (:mod:`server.trace.sscc`): two packing stations allocating at once
+    get disjoint blocks; the unique ``sscc`` of :class:`Carton` is the second guard."""
+
+    __tablename__ = "gs1_sscc_counters"
+    __table_args__ = (sa.UniqueConstraint("prefix", "extension", name="uq_gs1_sscc_counter"),)
+    id: int | None = Field(default=None, primary_key=True)
+    prefix: str = Field(max_length=12)
+    extension: int = Field(default=0, ge=0, le=9)
+    next_ref: int = Field(default=1, sa_type=sa.BigInteger)
+
+
+class Carton(SQLModel, table=True):
+    """A logistic unit (carton or pallet) identified by its SSCC (GS1 AI 00): 18 digits —
+    extension digit, the organisation's GS1 company prefix, serial reference, check digit."""
+
+    __tablename__ = "gs1_cartons"
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisations.id", index=True, ondelete="CASCADE")
+    sscc: str = Field(max_length=18, sa_column_kwargs={"unique": True})
+    lot_id: int | None = Field(default=None, foreign_key="trace_lots.id", index=True,
+                               ondelete="SET NULL")
+    net_quantity: float | None = None
+    unit: str = Field(default="KGM", max_length=8)
+    packed_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    shipped_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    created_at: datetime = created_at_field()

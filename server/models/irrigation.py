@@ -18,7 +18,7 @@ __all__ = ["ZoneIrrigationBase", "ZoneIrrigation", "ZoneIrrigationPublic", "Zone
            "CommandCounter", "ValveCommandBase", "ValveCommand", "ValveCommandPublic",
            "IrrigationLogBase", "IrrigationLog", "IrrigationLogPublic", "AlertBase", "Alert",
            "AlertPublic", "AlertWebhookBase", "AlertWebhook", "AlertWebhookCreate",
-           "AlertWebhookPublic", "AlertWebhookCreated", "WebhookDelivery"]
+           "AlertWebhookPublic", "AlertWebhookCreated", "WebhookDelivery", "ControllerCursor"]
 
 
 def _ts(**kw: Any) -> Any:
@@ -157,8 +157,13 @@ class IrrigationLogBase(SQLModel):
 
 class IrrigationLog(IrrigationLogBase, table=True):
     __tablename__ = "irrigation_log"
-    __table_args__ = (sa.Index("ix_irrigation_log_zone_start", "zone_id", "started_at"),)
+    __table_args__ = (sa.Index("ix_irrigation_log_zone_start", "zone_id", "started_at"),
+                      sa.UniqueConstraint("device_id", "event_seq", name="uq_irrigation_log_event"))
     id: int | None = Field(default=None, primary_key=True)
+    #: A fallback run: the ``seq`` of the device's ``open`` event that started it. Unique per
+    #: device, so reading the same events again (a controller restart, a new leader) logs
+    #: the run once. None for runs the controller started.
+    event_seq: int | None = Field(default=None, sa_type=sa.BigInteger)
 
 
 class IrrigationLogPublic(IrrigationLogBase):
@@ -183,10 +188,16 @@ class AlertBase(SQLModel):
     resolved_at: datetime | None = _ts(default=None)
 
 
+_UNRESOLVED = sa.text("state != 'resolved'")
+
+
 class Alert(AlertBase, table=True):
     __tablename__ = "alerts"
+    #: ``uq_alerts_open_key``: at most one unresolved alert per key, whoever opens it.
     __table_args__ = (sa.Index("ix_alerts_key_state", "key", "state"),
-                      sa.Index("ix_alerts_org_state", "organisation_id", "state"))
+                      sa.Index("ix_alerts_org_state", "organisation_id", "state"),
+                      sa.Index("uq_alerts_open_key", "key", unique=True,
+                               postgresql_where=_UNRESOLVED, sqlite_where=_UNRESOLVED))
     id: int | None = Field(default=None, primary_key=True)
 
 
@@ -260,3 +271,13 @@ class WebhookDelivery(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=300)
     created_at: datetime = created_at_field()
     delivered_at: datetime | None = _ts(default=None)
+
+
+class ControllerCursor(SQLModel, table=True):
+    """How far the leading controller has read an append-only table (``acks``: the last
+    ``device_acks.id`` applied; ``events``: the last valve event's ``received_at`` in
+    microseconds since the epoch), so a new leader goes on where the old one stopped."""
+
+    __tablename__ = "irrigation_cursors"
+    name: str = Field(primary_key=True, max_length=32)
+    value: int = Field(default=0, sa_type=sa.BigInteger)

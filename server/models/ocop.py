@@ -22,7 +22,7 @@ from server.models.common import COMMUNE_PATTERN, created_at_field
 __all__ = [
     "DossierStatus", "OcopProductBase", "OcopProductCreate", "OcopProductPublic", "OcopProduct",
     "OcopDossier", "OcopAnswer", "OcopCouncilScore", "OcopEvent", "OcopDocument",
-    "OcopCertificate", "OcopNotification", "clean_gtin",
+    "OcopCertificate", "OcopNotification", "OcopCouncilMember", "clean_gtin",
 ]
 
 
@@ -59,6 +59,8 @@ class OcopProductBase(SQLModel):
     #: Commune where it is produced (5-digit code, Decision 19/2025); defaults to the subject's.
     commune_code: str | None = Field(default=None, max_length=5,
                                      schema_extra={"pattern": COMMUNE_PATTERN})
+    #: The co-op lets the public catalogue list this product's stamped lots (issue 19).
+    show_lots: bool = False
 
 
 class OcopProductCreate(OcopProductBase):
@@ -220,3 +222,25 @@ class OcopNotification(SQLModel, table=True):
     due_on: date
     created_at: datetime = created_at_field()
     read_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+
+
+class OcopCouncilMember(SQLModel, table=True):
+    """A seat on an OCOP council (issue 19): who does which duty, at which level.
+
+    ``organisation_id`` is the authority (kind ``authority``) whose council it is: its
+    province for the province council, its commune (``commune_code``, else the
+    authority's) for commune officials; the central council's authority for ``central``.
+    ``role`` is a :class:`ocop.council.CouncilRole` value. Rules: :mod:`ocop.council`.
+    """
+
+    __tablename__ = "ocop_council_members"
+    __table_args__ = (sa.UniqueConstraint("organisation_id", "level", "user_id",
+                                          name="uq_ocop_council_member"),)
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisations.id", index=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    level: str = Field(max_length=16)
+    role: str = Field(max_length=20)
+    commune_code: str | None = Field(default=None, max_length=5)
+    active: bool = True
+    created_at: datetime = created_at_field()

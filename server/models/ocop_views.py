@@ -14,16 +14,25 @@ from pydantic import ConfigDict
 from sqlmodel import SQLModel
 
 __all__ = [
-    "CatalogueEntryPublic", "CriteriaOption", "CriteriaItem", "CriteriaSection", "CriteriaPart",
+    "CatalogueEntryPublic", "CatalogueLot", "CriteriaOption", "CriteriaItem", "CriteriaSection",
+    "CriteriaPart",
     "CriteriaSetPublic", "OcopProductView", "DossierBrief", "OcopProductDetail",
     "AssessmentView", "CouncilSheetView", "CouncilView", "DocumentView", "DocumentUploaded",
     "DossierEventView", "OcopCertificateView", "DossierView", "DossierListItem",
-    "NotificationView",
+    "NotificationView", "CouncilSeatView",
 ]
 
 
 class _View(SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+
+class CatalogueLot(_View):
+    """A stamped lot of a catalogue product: its GS1 Digital Link page."""
+
+    code: str
+    harvested_on: date | None
+    url: str
 
 
 class CatalogueEntryPublic(_View):
@@ -48,6 +57,11 @@ class CatalogueEntryPublic(_View):
     expires_on: date
     level: str
     url: str
+    #: Official names (Decision 19/2025 list) of the product's province and commune.
+    province_name: str | None = None
+    commune_name: str | None = None
+    #: Stamped lots, only when the co-op allows it (``show_lots``); newest first.
+    lots: list[CatalogueLot] = []
 
 
 class CriteriaOption(_View):
@@ -65,6 +79,10 @@ class CriteriaItem(_View):
     #: Minimum points of this criterion for 3, 4 or 5 stars (keys ``"3"``…``"5"``).
     min_points_for_stars: dict[str, float]
     note: str
+    #: Where the criterion is printed (decision, annex, product set, part, section, item).
+    source_ref: str = ""
+    #: What could not be checked against the printed text, or was corrected.
+    source_note: str = ""
     options: list[CriteriaOption]
 
 
@@ -228,6 +246,20 @@ class DossierView(_View):
     documents: list[DocumentView]
     events: list[DossierEventView]
     certificates: list[OcopCertificateView]
+
+
+class CouncilSeatView(_View):
+    """A seat on an OCOP council (issue 19)."""
+
+    id: int
+    user_id: int
+    full_name: str
+    level: str
+    level_vi: str
+    role: str
+    role_vi: str
+    commune_code: str | None
+    active: bool
 
 
 class DossierListItem(_View):

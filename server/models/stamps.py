@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 from server.models.common import created_at_field
 
 __all__ = ["StampBatch", "Stamp", "Scan", "LotRecall", "StampBatchPublic", "StampIssueRequest",
-           "PinAttempt"]
+           "PinAttempt", "ThrottleCounter"]
 
 
 class StampIssueRequest(SQLModel):
@@ -97,6 +97,21 @@ class PinAttempt(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=32)
     window_start: datetime = Field(sa_type=sa.DateTime(timezone=True))
     failures: int = 0
+
+
+class ThrottleCounter(SQLModel, table=True):
+    """Failures counted for one key in one fixed window (``server/throttle.py``
+    :class:`~server.throttle.DbThrottle`): one row per key and window, bumped by
+    ``INSERT … ON CONFLICT … DO UPDATE … RETURNING``, so every API process and node counts
+    against the same limit and a restart resets nothing. The stamp resolver's failed
+    lookups per client address use it."""
+
+    __tablename__ = "throttle_counters"
+    key: str = Field(primary_key=True, max_length=64)
+    #: The window's start, in whole seconds since the epoch (a multiple of its length).
+    window: int = Field(primary_key=True, sa_type=sa.BigInteger,
+                        sa_column_kwargs={"autoincrement": False})
+    count: int = 0
 
 
 class LotRecall(SQLModel, table=True):

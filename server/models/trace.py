@@ -18,6 +18,16 @@ from sqlmodel import Field, SQLModel
 from qr import gs1
 from server.models import gs1 as _gs1  # noqa: F401  (GS1 company prefixes: registers its table)
 from server.models.common import created_at_field
+from server.models.trace_claims import (
+    CodeMarket,
+    CodeMarketCreate,
+    CodeMarketPublic,
+    ExportOverride,
+    ExportOverridePublic,
+    GiRight,
+    GiRightCreate,
+    GiRightPublic,
+)
 from server.models.trace_flags import LotFlag, LotFlagPublic
 
 __all__ = [
@@ -26,7 +36,8 @@ __all__ = [
     "LocationPublic", "Location", "RegistrationCodeCreate", "RegistrationCodePublic",
     "RegistrationCode", "LotCreate", "LotPublic", "Lot", "TraceEvent", "EventLot", "LotLink",
     "DiaryEntryCreate", "DiaryEntryPublic", "DiaryEntry", "CertificatePublic", "Certificate",
-    "LotFlag", "LotFlagPublic",
+    "LotFlag", "LotFlagPublic", "GiRight", "GiRightCreate", "GiRightPublic", "CodeMarket",
+    "CodeMarketCreate", "CodeMarketPublic", "ExportOverride", "ExportOverridePublic",
 ]
 
 
@@ -71,6 +82,7 @@ class CertificateKind(str, enum.Enum):
     phytosanitary = "phytosanitary"  # giấy chứng nhận kiểm dịch thực vật
     irradiation = "irradiation"  # treatment record
     fumigation = "fumigation"  # methyl bromide treatment record
+    vapour_heat = "vapour_heat"  # xử lý hơi nước nóng (VHT) treatment record
     other = "other"
 
 
@@ -352,6 +364,11 @@ class Certificate(SQLModel, table=True):
     lot_id: int | None = Field(default=None, foreign_key="trace_lots.id", index=True,
                                ondelete="CASCADE")
     farm_id: int | None = Field(default=None, foreign_key="farms.id", ondelete="CASCADE")
+    #: Scope, where the certificate names one: a product and/or a planting area (zone).
+    product_id: int | None = Field(default=None, foreign_key="trace_products.id",
+                                   ondelete="CASCADE")
+    zone_id: int | None = Field(default=None, foreign_key="zones.id", ondelete="CASCADE")
+    scope: str | None = Field(default=None, max_length=500)
     kind: CertificateKind = Field(sa_type=_enum(CertificateKind))
     number: str = Field(max_length=100)
     issuer: str = Field(max_length=200)
@@ -370,6 +387,9 @@ class CertificatePublic(SQLModel):
     subject: CertificateSubject
     lot_id: int | None
     farm_id: int | None
+    product_id: int | None = None
+    zone_id: int | None = None
+    scope: str | None = None
     kind: CertificateKind
     number: str
     issuer: str

@@ -113,7 +113,10 @@ class DiaryItem(_View):
     dose: float | None
     dose_unit: str | None
     phi_days: int | None = None
+    #: Where the interval comes from: "nhật ký" (the diary) or the registered label.
+    phi_source: str | None = None
     days_before_harvest: float | None = None
+    #: None when no interval is known (shown as "không ghi nhận thời gian cách ly").
     phi_respected: bool | None = None
 
 

@@ -23,13 +23,13 @@ from ocop.groups import SubjectType
 from server.deps import Principal, load_owned
 from server.errors import Forbidden, Invalid
 from server.models import Organisation, OrgKind, Role
-from server.models.ocop import OcopDossier, OcopProduct
+from server.models.ocop import OcopCouncilMember, OcopDossier, OcopProduct
 
 T = TypeVar("T", bound=SQLModel)
 
 __all__ = ["subject_type", "load_product", "load_dossier", "load_via_product",
            "require_coop_admin",
-           "evaluator_provinces", "require_evaluator", "can_read_org"]
+           "evaluator_provinces", "require_evaluator", "can_read_org", "seat_provinces"]
 
 _SUBJECT = {OrgKind.htx: SubjectType.HTX, OrgKind.dn: SubjectType.DN,
             OrgKind.tht: SubjectType.THT, OrgKind.ho_sxkd: SubjectType.HO_SXKD}
@@ -53,9 +53,24 @@ def evaluator_provinces(session: Session, who: Principal) -> set[str]:
     return {o.province_code for o in rows.all()}
 
 
+def seat_provinces(session: Session, who: Principal) -> tuple[set[str], bool]:
+    """Provinces where ``who`` holds an active council seat, and whether one is central."""
+    rows = session.exec(select(OcopCouncilMember.level, Organisation.province_code)
+                        .join(Organisation,
+                              col(Organisation.id) == OcopCouncilMember.organisation_id)
+                        .where(OcopCouncilMember.user_id == who.id,
+                               col(OcopCouncilMember.active).is_(True))).all()
+    central = any(level == EvaluationLevel.CENTRAL.value for level, _ in rows)
+    return {province for _, province in rows}, central
+
+
 def can_read_org(session: Session, who: Principal, org: Organisation) -> bool:
-    """Members of the subject, evaluators of its province, and admins may read."""
+    """Members of the subject, evaluators and council seats of its province (any province
+    for the central council), and admins may read."""
     if who.is_admin or org.id in who.roles:
+        return True
+    provinces, central = seat_provinces(session, who)
+    if central or org.province_code in provinces:
         return True
     return org.province_code in evaluator_provinces(session, who)
 

@@ -11,12 +11,12 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field, StrictFloat, StrictInt, StrictStr
 from sqlmodel import col, select
 
 from ocop.criteria import CRITERIA_SETS, get_criteria_set
-from ocop.groups import ProductGroup
+from ocop.groups import ProductGroup, Subgroup
 from server.deps import CurrentUser, SessionDep, SettingsDep
 from server.errors import NotFound
 from server.models import Organisation, utcnow
@@ -39,7 +39,7 @@ from server.models.ocop_views import (
     OcopProductDetail,
     OcopProductView,
 )
-from server.ocop_workflow import certs, workflow
+from server.ocop_workflow import certs, council_api, paper, workflow
 from server.ocop_workflow.access import evaluator_provinces, load_dossier, load_product
 from server.ocop_workflow.catalogue import catalogue
 from server.ocop_workflow.products import register_product
@@ -55,6 +55,7 @@ from server.ocop_workflow.views import (
 __all__ = ["router"]
 
 router = APIRouter(prefix="/ocop", tags=["ocop"])
+router.include_router(council_api.router)
 #: Routes answering with a whole dossier; a council without sheets has no ``average`` key.
 _DOSSIER: dict[str, Any] = {"response_model": DossierView, "response_model_exclude_unset": True}
 
@@ -66,10 +67,20 @@ class AnswersIn(BaseModel):
 
 
 class PrecheckIn(BaseModel):
+    """The commune pre-check (1489/QĐ-TTg): every item must be answered."""
+
+    origin: bool
     raw_material: bool
     labour: bool
     idea: bool
+    cultural_identity: bool
     note: str | None = Field(default=None, max_length=1000)
+
+
+class CloseIn(BaseModel):
+    """Who attended the council session (user ids); default: those who handed in sheets."""
+
+    present: list[int] | None = Field(default=None, max_length=100)
 
 
 class ReasonIn(BaseModel):
@@ -88,11 +99,18 @@ def _today() -> date:
 @router.get("/catalogue", response_model=list[CatalogueEntryPublic])
 def get_catalogue(session: SessionDep, stars: Annotated[int | None, Query(ge=3, le=5)] = None,
                   group: ProductGroup | None = None,
-                  commune: Annotated[str | None, Query(pattern=r"^\d{5}$")] = None,
+                  commune: Annotated[str | None, Query(max_length=80)] = None,
+                  province: Annotated[str | None, Query(max_length=80)] = None,
+                  subgroup: Subgroup | None = None,
                   ) -> list[CatalogueEntryPublic]:
-    """Public: products with a valid certificate (not expired, not revoked)."""
+    """Public: products with a valid certificate (not expired, not revoked).
+
+    ``province``/``commune``: a code or a name from the official list (diacritics optional);
+    ``subgroup``: a product set.
+    """
     return catalogue(session, _today(), stars=stars,
-                     group=group.value if group else None, commune=commune)
+                     group=group.value if group else None, commune=commune,
+                     province=province, subgroup=subgroup.value if subgroup else None)
 
 
 @router.get("/criteria", response_model=CriteriaSetPublic)
@@ -184,6 +202,29 @@ def upload_document(dossier_id: int, who: CurrentUser, session: SessionDep,
             "content_type": doc.content_type, "sha256": doc.sha256}
 
 
+_PDF: dict[str, Any] = {"response_class": Response, "responses": {200: {"content": {
+    "application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}}
+
+
+@router.get("/dossiers/{dossier_id}/dossier.pdf", **_PDF)
+def get_dossier_pdf(dossier_id: int, who: CurrentUser, session: SessionDep) -> Response:
+    """The registration form and product dossier with the self-assessment table, printable."""
+    dossier, _, _ = load_dossier(session, who, dossier_id)
+    return Response(paper.dossier_pdf(session, dossier), media_type="application/pdf",
+                    headers={"Content-Disposition":
+                             f'inline; filename="ho-so-ocop-{dossier_id}.pdf"'})
+
+
+@router.get("/dossiers/{dossier_id}/minutes.pdf", **_PDF)
+def get_minutes_pdf(dossier_id: int, who: CurrentUser, session: SessionDep,
+                    level: Annotated[str | None, Query(max_length=16)] = None) -> Response:
+    """The council's minutes: every member's score and the result (409 before closing)."""
+    dossier, _, _ = load_dossier(session, who, dossier_id)
+    return Response(paper.minutes_pdf(session, dossier, level), media_type="application/pdf",
+                    headers={"Content-Disposition":
+                             f'inline; filename="bien-ban-ocop-{dossier_id}.pdf"'})
+
+
 @router.get("/dossiers/{dossier_id}/documents/{document_id}", response_class=FileResponse,
             responses={200: {"content": {"application/octet-stream": {
                 "schema": {"type": "string", "format": "binary"}}}}})
@@ -214,8 +255,7 @@ def submit_dossier(dossier_id: int, who: CurrentUser, session: SessionDep) -> di
 def precheck_dossier(dossier_id: int, body: PrecheckIn, who: CurrentUser,
                      session: SessionDep) -> dict[str, Any]:
     dossier, _, org = load_dossier(session, who, dossier_id)
-    workflow.precheck(session, who, dossier, org, body.raw_material, body.labour, body.idea,
-                      body.note)
+    workflow.precheck(session, who, dossier, org, body.model_dump(exclude={"note"}), body.note)
     return _step_view(session, dossier_id, who)
 
 
@@ -245,10 +285,10 @@ def put_scores(dossier_id: int, body: AnswersIn, who: CurrentUser,
 
 
 @router.post("/dossiers/{dossier_id}/close", **_DOSSIER)
-def close_dossier_council(dossier_id: int, who: CurrentUser,
-                          session: SessionDep) -> dict[str, Any]:
+def close_dossier_council(dossier_id: int, who: CurrentUser, session: SessionDep,
+                          body: CloseIn | None = None) -> dict[str, Any]:
     dossier, _, org = load_dossier(session, who, dossier_id)
-    workflow.close_council(session, who, dossier, org)
+    workflow.close_council(session, who, dossier, org, body.present if body else None)
     return _step_view(session, dossier_id, who)
 
 

@@ -16,11 +16,10 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from ocop.certificates import REMINDER_DAYS_BEFORE
-from ocop.scoring import certificate_expiry, is_valid, reminder_dates
+from ocop.scoring import certificate_expiry, is_valid
 from server.deps import Principal
 from server.errors import Conflict, Invalid
-from server.models import Organisation
+from server.models import Organisation, utcnow
 from server.models.ocop import (
     DossierStatus,
     OcopCertificate,
@@ -28,7 +27,9 @@ from server.models.ocop import (
     OcopNotification,
     OcopProduct,
 )
+from server.ocop_workflow import reminders
 from server.ocop_workflow.access import load_via_product, require_evaluator
+from server.ocop_workflow.council import require_closer
 from server.ocop_workflow.workflow import expect, record_step
 
 __all__ = ["NUMBER_PATTERN", "certify", "revoke", "certificate_is_valid", "valid_certificate",
@@ -59,7 +60,8 @@ def certify(session: Session, who: Principal, dossier: OcopDossier, product: Oco
             issued_on: date | None = None) -> OcopCertificate:
     """Issue the certificate of an approved dossier at its level (number generated if blank)."""
     expect(dossier, "certify")
-    require_evaluator(session, who, org, dossier.level)
+    assert dossier.level is not None
+    require_closer(session, who, org, dossier.level)
     issued = issued_on or today or date.today()
     assert dossier.result_stars is not None and dossier.result_total is not None
     assert dossier.level is not None and dossier.id is not None and product.id is not None
@@ -129,37 +131,17 @@ def valid_certificate(session: Session, product_id: int, on: date) -> OcopCertif
 
 
 def due_reminders(session: Session, today: date) -> list[OcopNotification]:
-    """Write the expiry reminders due on ``today``; return the new ones. Idempotent.
+    """Write and send the expiry reminders due on ``today``; return the new ones. Idempotent.
 
     A reminder is due from its day (90 or 30 days before expiry) until the next one is due
     (the 30-day one until the expiry day), so a missed run catches up with the latest
-    reminder only. Revoked, expired and superseded certificates get none. Commits.
+    reminder only. Revoked, expired and superseded certificates get none. The running
+    server does this by itself (:mod:`server.ocop_workflow.reminders`). Commits.
     """
-    horizon = date.fromordinal(today.toordinal() + max(REMINDER_DAYS_BEFORE))
-    certs = session.exec(select(OcopCertificate).where(
-        col(OcopCertificate.revoked_on).is_(None), col(OcopCertificate.expires_on) >= today,
-        col(OcopCertificate.expires_on) <= horizon)).all()
-    created: list[OcopNotification] = []
-    for cert in certs:
-        assert cert.id is not None
-        current = valid_certificate(session, cert.product_id, today)
-        if current is None or current.id != cert.id:
-            continue
-        days = sorted(zip(reminder_dates(cert.expires_on), REMINDER_DAYS_BEFORE))
-        for i, (day, before) in enumerate(days):
-            until = days[i + 1][0] if i + 1 < len(days) else cert.expires_on
-            if not (day <= today and (today < until or i + 1 == len(days))):
-                continue
-            product = session.get(OcopProduct, cert.product_id)
-            assert product is not None
-            note = notify(session, f"cert:{cert.id}:expiry-{before}", product.organisation_id,
-                          f"certificate_expiry_{before}",
-                          f"{product.name}: giấy chứng nhận OCOP số {cert.number} hết hạn ngày "
-                          f"{cert.expires_on:%d/%m/%Y} (còn {before} ngày). Hãy nộp hồ sơ "
-                          "đánh giá lại để gia hạn.", day, cert.id)
-            if note is not None:
-                created.append(note)
+    ids = [reminders.send(session, r, utcnow()) for r in reminders.expiry(session, today)]
     session.commit()
+    created = [n for i in ids if i is not None
+               for n in [session.get(OcopNotification, i)] if n is not None]
     if created:
         log.info("wrote %d OCOP expiry reminders for %s", len(created), today)
     return created

@@ -18,12 +18,18 @@ from sqlmodel import col, select
 
 from ocop.criteria import get_criteria_set
 from ocop.groups import ProductGroup, Subgroup
+from server import admin_units
 from server.deps import CurrentUser, OptionalUser, SessionDep, SettingsDep
 from server.errors import Invalid, NotFound
 from server.models import Organisation, OrgKind, Role
 from server.models.ocop import OcopAnswer, OcopCertificate, OcopDossier, OcopProductCreate
 from server.ocop_workflow import certs, workflow
-from server.ocop_workflow.access import evaluator_provinces, load_dossier, load_product
+from server.ocop_workflow.access import (
+    evaluator_provinces,
+    load_dossier,
+    load_product,
+    seat_provinces,
+)
 from server.ocop_workflow.catalogue import catalogue, catalogue_entry
 from server.ocop_workflow.products import register_product
 from server.ocop_workflow.uploads import DOC_KINDS, save_document
@@ -41,15 +47,23 @@ def _see(url: str) -> RedirectResponse:
 
 @router.get("/ocop", response_class=HTMLResponse)
 def catalogue_page(request: Request, session: SessionDep, who: OptionalUser,
-                   stars: str = "", group: str = "", commune: str = "") -> HTMLResponse:
-    """Public catalogue; bad filter values are ignored rather than failing the page."""
+                   stars: str = "", group: str = "", commune: str = "", province: str = "",
+                   subgroup: str = "") -> HTMLResponse:
+    """Public catalogue; bad filter values are ignored rather than failing the page.
+
+    Province and commune by name from the official list (or code); product set.
+    """
     n = int(stars) if stars in ("3", "4", "5") else None
     g = group if group in {x.value for x in ProductGroup} else None
-    c = commune if commune.isdigit() and len(commune) == 5 else None
-    entries = catalogue(session, date.today(), stars=n, group=g, commune=c)
+    sg = subgroup if subgroup in {x.value for x in Subgroup} else None
+    p, c = province.strip()[:80] or None, commune.strip()[:80] or None
+    entries = catalogue(session, date.today(), stars=n, group=g, commune=c, province=p,
+                        subgroup=sg)
     return render(request, "ocop_catalogue.html", {
         "who": who, "entries": entries, "groups": list(ProductGroup),
-        "f": {"stars": n, "group": g, "commune": c or ""}})
+        "subgroups": list(Subgroup), "provinces": admin_units.provinces(),
+        "f": {"stars": n, "group": g, "commune": c or "", "province": p or "",
+              "subgroup": sg}})
 
 
 @router.get("/catalogue/{product_id}", response_class=HTMLResponse)
@@ -64,7 +78,8 @@ def product_public_page(product_id: int, request: Request, session: SessionDep,
 @router.get("/ocop/manage", response_class=HTMLResponse)
 def manage_page(request: Request, who: CurrentUser, session: SessionDep) -> HTMLResponse:
     rows = []
-    provinces = evaluator_provinces(session, who)
+    seats, central = seat_provinces(session, who)
+    provinces = evaluator_provinces(session, who) | seats
     for product, org in visible_products(session, who):
         dossiers = session.exec(select(OcopDossier).where(OcopDossier.product_id == product.id)
                                 .order_by(col(OcopDossier.id).desc())).all()
@@ -74,13 +89,14 @@ def manage_page(request: Request, who: CurrentUser, session: SessionDep) -> HTML
         rows.append({"product": product, "org": org, "dossiers": dossiers,
                      "certs": [(c, certs.certificate_is_valid(c, date.today())) for c in cs],
                      "mine": who.is_admin or who.role_in(org.id or 0) == Role.coop_admin,
-                     "evaluate": org.province_code in provinces and org.id not in who.roles})
+                     "evaluate": (central or org.province_code in provinces)
+                     and org.id not in who.roles})
     subjects = session.exec(select(Organisation).where(
         Organisation.kind != OrgKind.authority).order_by(col(Organisation.id))).all()
     own = [o for o in subjects if who.is_admin or who.role_in(o.id or 0) == Role.coop_admin]
     return render(request, "ocop_manage.html", {
         "who": who, "rows": rows, "own_orgs": own, "subgroups": list(Subgroup),
-        "status_vi": workflow.STATUS_VI})
+        "status_vi": workflow.STATUS_VI, "subgroup_vi": {s.value: s.vi for s in Subgroup}})
 
 
 @router.post("/ocop/products")
@@ -88,11 +104,12 @@ def register_product_form(who: CurrentUser, session: SessionDep,
                           organisation_id: int = Form(), name: str = Form(max_length=200),
                           subgroup: str = Form(max_length=40),
                           gtin: str = Form(default="", max_length=20),
-                          description: str = Form(default="", max_length=2000)
-                          ) -> RedirectResponse:
+                          description: str = Form(default="", max_length=2000),
+                          show_lots: bool = Form(default=False)) -> RedirectResponse:
     try:
         body = OcopProductCreate(organisation_id=organisation_id, name=name, subgroup=subgroup,
-                                 gtin=gtin or None, description=description or None)
+                                 gtin=gtin or None, description=description or None,
+                                 show_lots=show_lots)
     except ValueError as exc:
         raise Invalid(f"Thông tin sản phẩm không hợp lệ: {exc}") from None
     register_product(session, who, body)
@@ -114,8 +131,10 @@ def dossier_page(dossier_id: int, request: Request, who: CurrentUser,
     dossier, product, org = load_dossier(session, who, dossier_id)
     view = dossier_view(session, dossier, product, org, date.today())
     is_coop = who.is_admin or who.role_in(org.id or 0) == Role.coop_admin
+    seats, central = seat_provinces(session, who)
     evaluator = org.id not in who.roles and (
-        who.is_admin or org.province_code in evaluator_provinces(session, who))
+        who.is_admin or central or org.province_code in seats
+        or org.province_code in evaluator_provinces(session, who))
     return render(request, "ocop_dossier.html", {
         "who": who, "d": view, "is_coop": is_coop, "evaluator": evaluator,
         "doc_kinds": DOC_KINDS, "today": date.today().isoformat()})
@@ -199,9 +218,10 @@ def upload_form(dossier_id: int, who: CurrentUser, session: SessionDep, settings
 @router.post("/ocop/dossiers/{dossier_id}/step")
 def step_form(dossier_id: int, who: CurrentUser, session: SessionDep,
               step: str = Form(max_length=16), reason: str = Form(default="", max_length=1000),
-              raw_material: bool = Form(default=False), labour: bool = Form(default=False),
-              idea: bool = Form(default=False), number: str = Form(default="", max_length=60)
-              ) -> RedirectResponse:
+              origin: bool = Form(default=False), raw_material: bool = Form(default=False),
+              labour: bool = Form(default=False), idea: bool = Form(default=False),
+              cultural_identity: bool = Form(default=False),
+              number: str = Form(default="", max_length=60)) -> RedirectResponse:
     dossier, product, org = load_dossier(session, who, dossier_id)
     today = date.today()
     if step == "submit":
@@ -209,7 +229,9 @@ def step_form(dossier_id: int, who: CurrentUser, session: SessionDep,
     elif step == "resubmit":
         workflow.resubmit(session, who, dossier, org)
     elif step == "precheck":
-        workflow.precheck(session, who, dossier, org, raw_material, labour, idea, reason or None)
+        checks = {"origin": origin, "raw_material": raw_material, "labour": labour,
+                  "idea": idea, "cultural_identity": cultural_identity}
+        workflow.precheck(session, who, dossier, org, checks, reason or None)
     elif step == "return":
         workflow.return_dossier(session, who, dossier, org, reason)
     elif step == "close":

@@ -42,7 +42,8 @@ def register_product(session: Session, who: Principal, body: OcopProductCreate) 
     sub = Subgroup(body.subgroup)
     product = OcopProduct(organisation_id=org.id, name=name, subgroup=sub.value,
                           product_group=sub.group.value, description=body.description,
-                          gtin=body.gtin, commune_code=body.commune_code or org.commune_code)
+                          gtin=body.gtin, commune_code=body.commune_code or org.commune_code,
+                          show_lots=body.show_lots)
     session.add(product)
     session.flush()
     return product

@@ -24,7 +24,7 @@ from ocop.scoring import score_assessment
 from qr.gs1 import check_digit
 from server.deps import Principal
 from server.models import Membership, Organisation, Role, User
-from server.models.ocop import OcopProduct, OcopProductCreate
+from server.models.ocop import OcopCouncilMember, OcopProduct, OcopProductCreate
 from server.ocop_workflow import certs, workflow
 from server.ocop_workflow.products import register_product
 
@@ -41,6 +41,8 @@ _CARROT_ORG = "Hợp tác xã Cà rốt Đức Chính"
 _COUNCIL = "Hội đồng OCOP thành phố Hải Phòng"
 _EVALUATOR = "chuyengia@ocop-haiphong.vn"
 _EVALUATOR_2 = ("chuyengia2@ocop-haiphong.vn", "Hoàng Văn Nam")
+_COMMUNE_OFFICIALS = (("canbo@xa-thanhha.vn", "Phạm Thị Hoa"),
+                      ("canbo@xa-camgiang.vn", "Vũ Văn Bình"))
 _KEY = "qd148-2023/fresh-produce"
 
 
@@ -75,8 +77,10 @@ def _second_evaluator(s: Session, council: Organisation) -> Principal:
     found = _principal(s, login)
     if found is not None:
         return found
-    # A council needs two sheets. This member has no usable password (the marker is not an
-    # argon2 hash, so every login fails); set one with ``nongso users set-password``.
+    # The council's secretary (the chair is the demo evaluator); with both present the
+    # quorum (3/4 of the roster, chair present) is met. This member has no usable
+    # password (the marker is not an argon2 hash, so every login fails); set one with
+    # ``nongso users set-password``.
     user = User(login=login, full_name=name,
                 password_hash=f"!disabled:{secrets.token_hex(8)}")
     s.add(user)
@@ -85,6 +89,31 @@ def _second_evaluator(s: Session, council: Organisation) -> Principal:
     s.add(Membership(user_id=user.id, organisation_id=council.id, role=Role.evaluator))
     s.flush()
     return Principal(user, {council.id: Role.evaluator})
+
+
+def _seat(s: Session, council: Organisation, who: Principal, level: str, role: str,
+          commune: str | None = None) -> None:
+    """A council seat (idempotent): the demo council's chair, secretary, commune officials."""
+    assert council.id is not None
+    if s.exec(select(OcopCouncilMember).where(
+            OcopCouncilMember.organisation_id == council.id, OcopCouncilMember.level == level,
+            OcopCouncilMember.user_id == who.id)).first() is None:
+        s.add(OcopCouncilMember(organisation_id=council.id, user_id=who.id, level=level,
+                                role=role, commune_code=commune))
+        s.flush()
+
+
+def _commune_official(s: Session, council: Organisation, login: str, name: str,
+                      commune: str | None) -> Principal:
+    """A commune official (no usable password until ``nongso users set-password``)."""
+    found = _principal(s, login)
+    if found is None:
+        user = User(login=login, full_name=name, password_hash=f"!disabled:{secrets.token_hex(8)}")
+        s.add(user)
+        s.flush()
+        found = Principal(user, {})
+    _seat(s, council, found, "commune", "commune_official", commune)
+    return found
 
 
 def _product(s: Session, org: Organisation, admin: Principal, name: str, gtin: str,
@@ -108,6 +137,11 @@ def seed_demo(engine: Engine) -> None:
             log.warning("OCOP demo: base world missing; nothing seeded")
             return
         ev2 = _second_evaluator(s, council)
+        _seat(s, council, ev1, "province", "chair")
+        _seat(s, council, ev2, "province", "secretary")
+        xa_lychee, xa_carrot = (_commune_official(s, council, login, name, org.commune_code)
+                                for (login, name), org in zip(_COMMUNE_OFFICIALS,
+                                                              (lychee, carrot), strict=True))
         lychee_admin = _principal(s, "quantri@htx-vaithanhha.vn")
         carrot_admin = _principal(s, "quantri@htx-carotducchinh.vn")
         assert lychee_admin is not None and carrot_admin is not None
@@ -119,7 +153,7 @@ def seed_demo(engine: Engine) -> None:
             d = workflow.open_dossier(s, lychee_admin, product, lychee, opened)
             workflow.save_self_assessment(s, lychee_admin, d, lychee, demo_sheet(4))
             workflow.submit(s, lychee_admin, d, lychee, submitted)
-            workflow.precheck(s, ev1, d, lychee, True, True, True,
+            workflow.precheck(s, xa_lychee, d, lychee, dict.fromkeys(workflow.PRECHECK_ITEMS, True),
                               "Vải trồng tại xã; lao động là xã viên địa phương.")
             workflow.record_scores(s, ev1, d, lychee, demo_sheet(4))
             workflow.record_scores(s, ev2, d, lychee, demo_sheet(4, lower_first=3))
@@ -134,7 +168,7 @@ def seed_demo(engine: Engine) -> None:
             d = workflow.open_dossier(s, carrot_admin, product, carrot, today)
             workflow.save_self_assessment(s, carrot_admin, d, carrot, demo_sheet(4, 1))
             workflow.submit(s, carrot_admin, d, carrot, today)
-            workflow.precheck(s, ev1, d, carrot, True, True, True)
+            workflow.precheck(s, xa_carrot, d, carrot, dict.fromkeys(workflow.PRECHECK_ITEMS, True))
             workflow.record_scores(s, ev1, d, carrot, demo_sheet(3))
             log.info("OCOP demo: %s under evaluation", product.name)
         s.commit()

@@ -19,7 +19,7 @@ from server.models.ocop import (
     OcopDossier,
     OcopProduct,
 )
-from server.ocop_workflow.access import evaluator_provinces, subject_type
+from server.ocop_workflow.access import evaluator_provinces, seat_provinces, subject_type
 from server.ocop_workflow.certs import certificate_is_valid
 from server.ocop_workflow.uploads import DOC_KINDS
 from server.ocop_workflow.workflow import (
@@ -119,8 +119,9 @@ def visible_products(session: Session, who: Principal) -> list[tuple[OcopProduct
     stmt = (select(OcopProduct, Organisation)
             .join(Organisation, col(Organisation.id) == OcopProduct.organisation_id)
             .order_by(col(OcopProduct.id)))
-    if not who.is_admin:
-        provinces = evaluator_provinces(session, who)
+    seats, central = seat_provinces(session, who)
+    if not who.is_admin and not central:
+        provinces = evaluator_provinces(session, who) | seats
         cond: Any = col(Organisation.id).in_(who.org_ids())
         if provinces:
             cond = cond | col(Organisation.province_code).in_(provinces)

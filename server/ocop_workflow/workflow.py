@@ -9,10 +9,13 @@ States (:class:`~server.models.ocop.DossierStatus`)::
     council ──score (each evaluator)… close──► council (next level) | approved | rejected
     approved ──certify──► certified
 
-- Since 06/07/2025 (Decision 1489/QĐ-TTg): commune pre-check of local raw material, local
-  labour and the product idea → province council certifies 3★ and 4★ → a product rated
+- Since 06/07/2025 (Decision 1489/QĐ-TTg): commune pre-check (origin, local raw material
+  and labour, product idea, cultural identity) → province council certifies 3★ and 4★ → a product rated
   5★ (90 points or more) is sent on to the central level.
-- 24/02/2023 – 05/07/2025 (148/QĐ-TTg): district 3★, province 4★, central 5★.
+- 24/02/2023 – 30/06/2025 (148/QĐ-TTg): district 3★, province 4★, central 5★.
+- 01–05/07/2025: 148 still in force but districts abolished: the province council takes
+  the district's work; dossiers held by a district are rerouted there
+  (:mod:`server.ocop_workflow.levels`).
 - Earlier (1048/QĐ-TTg): district pre-evaluates, province 3★–4★, central 5★.
 
 The level that certifies a rating is :func:`ocop.scoring.evaluation_level` on the day of
@@ -25,12 +28,12 @@ step is recorded in ``ocop_events`` with who and when; a step out of order raise
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 from sqlmodel import Session, col, delete, select
 
-from ocop.certificates import DECISION_1489_DATE, EvaluationLevel
+from ocop.certificates import EvaluationLevel, first_level, level_exists
 from ocop.criteria import criteria_set_for
 from ocop.errors import OcopError
 from ocop.groups import Subgroup
@@ -55,10 +58,11 @@ from server.models.ocop import (
     OcopEvent,
     OcopProduct,
 )
-from server.ocop_workflow.access import require_coop_admin, require_evaluator, subject_type
+from server.ocop_workflow import council, levels
+from server.ocop_workflow.access import require_coop_admin, subject_type
 
 __all__ = [
-    "MIN_COUNCIL_SCORES", "STATUS_VI", "STEP_VI", "LEVEL_ORDER", "open_dossier",
+    "PRECHECK_ITEMS", "STATUS_VI", "STEP_VI", "LEVEL_ORDER", "open_dossier",
     "save_self_assessment", "submit", "precheck", "return_dossier", "resubmit",
     "record_scores", "close_council", "self_result", "council_sheets", "events",
     "parse_answers", "OPEN_STATUSES", "record_step", "expect",
@@ -67,8 +71,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 S = DossierStatus
-#: A council result needs sheets from at least this many members.
-MIN_COUNCIL_SCORES = 2
 LEVEL_ORDER = [EvaluationLevel.COMMUNE, EvaluationLevel.DISTRICT, EvaluationLevel.PROVINCE,
                EvaluationLevel.CENTRAL]
 OPEN_STATUSES = (S.draft, S.precheck, S.council, S.returned, S.approved)
@@ -79,7 +81,8 @@ STATUS_VI = {S.draft: "Bản nháp", S.precheck: "Chờ xã kiểm tra", S.counc
 STEP_VI = {"open": "mở hồ sơ", "self_assessment": "lưu tự đánh giá", "submit": "nộp hồ sơ",
            "precheck": "kiểm tra sơ bộ cấp xã", "return": "trả lại hồ sơ",
            "resubmit": "nộp lại hồ sơ", "score": "chấm điểm", "close": "kết luận hội đồng",
-           "certify": "cấp giấy chứng nhận", "upload": "tải tài liệu lên"}
+           "certify": "cấp giấy chứng nhận", "upload": "tải tài liệu lên",
+           "reroute": "chuyển cấp đánh giá"}
 #: Which states each step may start from.
 ALLOWED_FROM: dict[str, tuple[DossierStatus, ...]] = {
     "self_assessment": (S.draft, S.returned), "upload": (S.draft, S.returned),
@@ -190,7 +193,12 @@ def save_self_assessment(session: Session, who: Principal, dossier: OcopDossier,
 
 def submit(session: Session, who: Principal, dossier: OcopDossier, org: Organisation,
            today: date | None = None) -> OcopDossier:
-    """Submit a complete self-assessment; the rules of ``today`` decide the first level."""
+    """Submit a complete self-assessment; the rules of ``today`` decide the first body.
+
+    :func:`ocop.certificates.first_level`: from 06/07/2025 the commune pre-check
+    (1489/QĐ-TTg); 01–05/07/2025 the province council (no district exists); until
+    30/06/2025 the district council (148/QĐ-TTg).
+    """
     require_coop_admin(who, org)
     expect(dossier, "submit")
     if dossier.self_total is None or not self_result(session, dossier).complete:
@@ -199,24 +207,41 @@ def submit(session: Session, who: Principal, dossier: OcopDossier, org: Organisa
                       + (f" (còn thiếu {len(missing)} tiêu chí)." if missing else "."))
     day = today or date.today()
     dossier.rules_date = day
-    if day >= DECISION_1489_DATE:
-        dossier.level = EvaluationLevel.COMMUNE.value
-        record_step(session, dossier, "submit", who, S.precheck)
-    else:
-        dossier.level = EvaluationLevel.DISTRICT.value
-        record_step(session, dossier, "submit", who, S.council)
+    level = first_level(day)
+    dossier.level = level.value
+    record_step(session, dossier, "submit", who,
+                S.precheck if level is EvaluationLevel.COMMUNE else S.council,
+                note=f"Chuyển {level.vi.lower()} theo quy định ngày {day:%d/%m/%Y}")
     return dossier
 
 
+#: The commune's pre-check (1489/QĐ-TTg, Phụ lục II as amended): origin and local
+#: resources, the product idea and the cultural identity of its story; see docs/ocop.md.
+PRECHECK_ITEMS: dict[str, str] = {
+    "origin": "xuất xứ sản phẩm tại địa phương",
+    "raw_material": "nguồn gốc nguyên liệu địa phương",
+    "labour": "lao động địa phương",
+    "idea": "nguồn gốc ý tưởng sản phẩm",
+    "cultural_identity": "bản sắc văn hóa, trí tuệ địa phương",
+}
+
+
 def precheck(session: Session, who: Principal, dossier: OcopDossier, org: Organisation,
-             raw_material: bool, labour: bool, idea: bool, note: str | None = None) -> OcopDossier:
-    """Commune pre-check (1489): local raw material, local labour and the product idea."""
+             checks: Mapping[str, bool], note: str | None = None) -> OcopDossier:
+    """Commune pre-check by a commune official of the applicant's commune.
+
+    Every item of :data:`PRECHECK_ITEMS` must be given; any one failing rejects.
+    """
     expect(dossier, "precheck")
-    require_evaluator(session, who, org, dossier.level)
-    failed = [name for ok, name in ((raw_material, "nguyên liệu địa phương"),
-                                    (labour, "lao động địa phương"),
-                                    (idea, "ý tưởng sản phẩm")) if not ok]
-    text = "Đạt: nguyên liệu, lao động, ý tưởng sản phẩm" if not failed else (
+    council.require_commune_official(session, who, org)
+    unknown = sorted(set(checks) - set(PRECHECK_ITEMS))
+    missing = [PRECHECK_ITEMS[k] for k in PRECHECK_ITEMS if k not in checks]
+    if unknown or missing:
+        raise Invalid("Kiểm tra sơ bộ phải ghi đủ các mục: " + ", ".join(PRECHECK_ITEMS.values())
+                      + (f" (thiếu: {', '.join(missing)})" if missing else "")
+                      + (f" (mục lạ: {', '.join(unknown)})" if unknown else "") + ".")
+    failed = [PRECHECK_ITEMS[k] for k in PRECHECK_ITEMS if not checks[k]]
+    text = ("Đạt: " + ", ".join(PRECHECK_ITEMS.values())) if not failed else (
         "Không đạt: " + ", ".join(failed))
     if note:
         text += f". {note}"
@@ -230,9 +255,16 @@ def precheck(session: Session, who: Principal, dossier: OcopDossier, org: Organi
 
 def return_dossier(session: Session, who: Principal, dossier: OcopDossier, org: Organisation,
                    reason: str) -> OcopDossier:
-    """Send the dossier back for more documents; it comes back to the same level."""
+    """Send the dossier back for more documents; it comes back to the same level.
+
+    The commune official at the pre-check; the chair or secretary at a council.
+    """
     expect(dossier, "return")
-    require_evaluator(session, who, org, dossier.level)
+    if dossier.level == EvaluationLevel.COMMUNE.value:
+        council.require_commune_official(session, who, org)
+    else:
+        assert dossier.level is not None
+        council.require_closer(session, who, org, dossier.level)
     if not reason or not reason.strip():
         raise Invalid("Cần ghi lý do trả lại hồ sơ (tài liệu cần bổ sung).")
     record_step(session, dossier, "return", who, S.returned, note=reason.strip()[:2000])
@@ -249,10 +281,13 @@ def resubmit(session: Session, who: Principal, dossier: OcopDossier,
 
 
 def record_scores(session: Session, who: Principal, dossier: OcopDossier, org: Organisation,
-                  answers: Mapping[str, AnswerValue]) -> AssessmentResult:
+                  answers: Mapping[str, AnswerValue],
+                  today: date | None = None) -> AssessmentResult:
     """One council member's sheet at the current level (replaces their earlier one)."""
     expect(dossier, "score")
-    require_evaluator(session, who, org, dossier.level)
+    levels.reroute(session, dossier, today or date.today())
+    assert dossier.level is not None
+    council.require_scorer(session, who, org, dossier.level)
     try:
         points = criterion_points(dossier.criteria_set, answers)
         result = score_assessment(dossier.criteria_set, answers)
@@ -289,27 +324,40 @@ def council_sheets(session: Session, dossier: OcopDossier,
 
 
 def close_council(session: Session, who: Principal, dossier: OcopDossier, org: Organisation,
-                  min_scores: int = MIN_COUNCIL_SCORES) -> AssessmentResult:
-    """Average the members' sheets; move on a level, approve, or reject (< 3★)."""
+                  present: Sequence[int] | None = None,
+                  today: date | None = None) -> AssessmentResult:
+    """The chair or secretary closes the session under :mod:`ocop.council`'s rules.
+
+    Refused (409) without quorum (3/4 of the eligible members with the chair), while a
+    member present has no sheet, or when totals differ by more than 10 points (members
+    re-score). The result is the mean of the present members' sheets; then the dossier
+    moves on a level, is approved, or rejected (< 3★).
+    """
     expect(dossier, "close")
-    require_evaluator(session, who, org, dossier.level)
+    levels.reroute(session, dossier, today or date.today())
+    assert dossier.level is not None
+    council.require_closer(session, who, org, dossier.level)
     sheets = council_sheets(session, dossier)
-    if len(sheets) < min_scores:
-        raise Conflict(f"Hội đồng cần ít nhất {min_scores} phiếu chấm; mới có {len(sheets)}.")
-    result = average_assessments(dossier.criteria_set, list(sheets.values()))
+    decided = council.decide(session, dossier, org, sheets, present, who)
+    counted = [sheets[uid] for uid in decided.totals]
+    result = average_assessments(dossier.criteria_set, counted)
     dossier.result_total, dossier.result_stars = result.total, result.stars
-    note = f"Trung bình {len(sheets)} phiếu: {result.total:.2f} điểm, {result.stars}★"
+    note = (f"{decided.present} thành viên dự họp (cần {decided.quorum}); trung bình "
+            f"{len(counted)} phiếu: {result.total:.2f} điểm, {result.stars}★; chênh lệch "
+            f"{decided.spread:g} điểm")
     if result.stars < 3:
         record_step(session, dossier, "close", who, S.rejected, note=note)
         return result
-    assert dossier.rules_date is not None and dossier.level is not None
+    assert dossier.rules_date is not None
     here = EvaluationLevel(dossier.level)
     needed = evaluation_level(result.stars, dossier.rules_date)
+    if not level_exists(needed, today or date.today()):
+        needed = EvaluationLevel.PROVINCE  # the district's work passed to the province
     if LEVEL_ORDER.index(needed) > LEVEL_ORDER.index(here):
         path = evaluation_path(result.stars, dossier.rules_date)
         nxt = next(lv for lv in path if LEVEL_ORDER.index(lv) > LEVEL_ORDER.index(here))
         record_step(session, dossier, "close", who, S.council,
-                note=f"{note}; chuyển lên {nxt.vi}")
+                    note=f"{note}; chuyển lên {nxt.vi}")
         dossier.level = nxt.value
         return result
     record_step(session, dossier, "close", who, S.approved, note=f"{note}; {needed.vi} cấp giấy")

@@ -8,13 +8,16 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from server.admin_units import place_name
 from server.models import Farm, Organisation, Zone
-from server.models.trace import Lot, Product, RegistrationCode
+from server.models.gs1 import gtin_refusal
+from server.models.trace import CodeKind, CodeStatus, Lot, Product, RegistrationCode
 from server.ocop_workflow.catalogue import current_stars
 from server.trace import certificates as trace_certs
 from server.trace import diary, lots
+from server.trace.gi import GiClaim, gi_for_lot
 
-__all__ = ["ConsumerView", "build_view", "local_time", "CROP_VI", "GI_THANH_HA"]
+__all__ = ["ConsumerView", "build_view", "local_time", "CROP_VI"]
 
 VN = timezone(timedelta(hours=7))
 
@@ -35,8 +38,6 @@ def local_time(moment: datetime | None, offset: str = "+07:00") -> datetime | No
 
 
 CROP_VI = {"lychee": ("Vải thiều", "Lychee"), "carrot": ("Cà rốt", "Carrot")}
-GI_THANH_HA = ("Chỉ dẫn địa lý “Thanh Hà” cho quả vải thiều (bảo hộ từ năm 2007)",
-               "Geographical indication “Thanh Hà” for lychee (protected since 2007)")
 
 
 @dataclass
@@ -55,8 +56,12 @@ class ConsumerView:
     diary: dict[str, Any] = field(default_factory=dict)
     harvest: datetime | None = None
     packed: datetime | None = None
-    gi: tuple[str, str] | None = None
+    gi: GiClaim | None = None
     crop: tuple[str, str] = ("", "")
+    #: "Xã Thanh Hà, Thành phố Hải Phòng": the farm's (else the organisation's) commune.
+    place: str | None = None
+    harvest_day: date | None = None
+    today: date | None = None
 
     @property
     def journey(self) -> list[dict[str, Any]]:
@@ -76,18 +81,9 @@ class ConsumerView:
         return out
 
     @property
-    def last_spraying(self) -> dict[str, Any] | None:
-        sprays = self.diary.get("sprayings") or []
-        return sprays[-1] if sprays else None
-
-
-def _thanh_ha(product: Product, farm: Farm | None, org: Organisation) -> bool:
-    if product.crop != "lychee":
-        return False
-    text = " ".join(filter(None, [farm.address_detail if farm else None,
-                                  farm.legacy_address if farm else None,
-                                  org.address_detail, org.legacy_address]))
-    return "Thanh Hà" in text
+    def sprayings(self) -> list[dict[str, Any]]:
+        """Every spraying of the season before harvest, oldest first."""
+        return list(self.diary.get("sprayings") or [])
 
 
 def _waterings(session: Session, lot: Lot, days: int = 120) -> dict[str, Any]:
@@ -108,6 +104,25 @@ def _waterings(session: Session, lot: Lot, days: int = 120) -> dict[str, Any]:
     return {"waterings": int(n), "litres": round(float(litres or 0.0))} if n else {}
 
 
+def _codes(session: Session, lot: Lot, farm: Farm | None) -> list[RegistrationCode]:
+    """The lot's planting-area code(s) and the organisation's packing-house codes; a
+    planting-area code of another zone or farm is never shown."""
+    rows = session.exec(select(RegistrationCode).where(
+        RegistrationCode.organisation_id == lot.organisation_id)
+        .order_by(col(RegistrationCode.id))).all()
+    return [c for c in rows if c.status == CodeStatus.active
+            and (lot.zone_id is not None and c.zone_id == lot.zone_id if c.kind == CodeKind.planting_area
+                 else c.farm_id in (None, farm.id if farm else None))]
+
+
+def _stars(session: Session, lot: Lot, product: Product, day: date | None) -> int | None:
+    """OCOP stars only from a certificate of this organisation for this product (a GTIN
+    the organisation may use), valid on the harvest date."""
+    if day is None or gtin_refusal(session, lot.organisation_id, product.gtin) is not None:
+        return None
+    return current_stars(session, product.gtin, day)
+
+
 def build_view(session: Session, lot: Lot, product: Product,
                today: date | None = None) -> ConsumerView:
     assert lot.id is not None
@@ -115,10 +130,6 @@ def build_view(session: Session, lot: Lot, product: Product,
     assert org is not None
     zone = session.get(Zone, lot.zone_id) if lot.zone_id else None
     farm = session.get(Farm, zone.farm_id) if zone else None
-    conds = [RegistrationCode.organisation_id == lot.organisation_id]
-    codes = [c for c in session.exec(select(RegistrationCode).where(*conds)
-                                     .order_by(col(RegistrationCode.id))).all()
-             if c.zone_id in (None, lot.zone_id) and (c.farm_id in (None, farm.id if farm else None))]
     day = today or date.today()
     timeline = lots.timeline(session, lot.id)
     diary_info = diary.diary_summary(session, lot.id)
@@ -128,12 +139,16 @@ def build_view(session: Session, lot: Lot, product: Product,
     harvest = next((e.time for e in timeline if e.biz_step and e.biz_step.endswith("commissioning")),
                    lot.harvested_at)
     packed = next((e.time for e in timeline if e.biz_step and e.biz_step.endswith("packing")), None)
-    view = ConsumerView(
-        lot=lot, product=product, org=org, farm=farm, zone=zone, codes=codes,
-        certificates=trace_certs.certificates_for_lot(session, lot.id, on=day),
-        stars=current_stars(session, product.gtin, day),
+    local_harvest = local_time(harvest)
+    harvest_day = local_harvest.date() if local_harvest else None
+    return ConsumerView(
+        lot=lot, product=product, org=org, farm=farm, zone=zone, codes=_codes(session, lot, farm),
+        certificates=trace_certs.covering_harvest(session, lot, harvest_day, day),
+        stars=_stars(session, lot, product, harvest_day),
         timeline=timeline, diary=diary_info,
-        harvest=local_time(harvest), packed=local_time(packed),
-        gi=GI_THANH_HA if _thanh_ha(product, farm, org) else None,
-        crop=CROP_VI.get(product.crop or "", (product.name, product.name)))
-    return view
+        harvest=local_harvest, packed=local_time(packed),
+        gi=gi_for_lot(session, lot, product, harvest_day),
+        crop=CROP_VI.get(product.crop or "", (product.name, product.name)),
+        place=place_name(farm.province_code if farm else org.province_code,
+                         farm.commune_code if farm else org.commune_code),
+        harvest_day=harvest_day, today=day)

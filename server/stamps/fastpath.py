@@ -15,6 +15,7 @@ from starlette.requests import Request
 
 from server.deps import client_address
 from server.stamps.gate import is_genuine
+from server.stamps.links import with_linkset
 from server.stamps.scanpage import float_or_none, page_headers, serve_scan, wants_linkset
 from server.stamps.services import StampServices
 
@@ -59,8 +60,8 @@ class ScanFastPath:
                 accept = value.decode("latin-1")
             elif name == b"user-agent":
                 agent = value.decode("latin-1")
-        if wants_linkset(accept, None):
-            return None
+        if "text/html" not in accept or wants_linkset(accept, None):
+            return None  # not a browser: the route negotiates (linkset, JSON-LD, redirect)
         svc: StampServices = scope["app"].state.stamps
         raw = scope.get("raw_path") or scope["path"].encode()
         stamp_id = is_genuine(svc.keyring, raw.decode("latin-1"))
@@ -73,7 +74,8 @@ class ScanFastPath:
                                   float_or_none(query.get("lon")), scope["method"], agent)
         if served is None:
             return None
-        content, link = served[0].encode(), served[1]
+        anchor = svc.settings.public_base_url + raw.decode("latin-1")  # the stamp's own URI
+        content, link = served[0].encode(), with_linkset(served[1], anchor)
         headers = [(k.lower().encode(), v.encode()) for k, v in page_headers(link).items()]
         headers += [(b"content-type", b"text/html; charset=utf-8"),
                     (b"content-length", str(len(content)).encode())]

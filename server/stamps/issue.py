@@ -9,12 +9,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from qr.gs1 import digital_link, normalize_gtin
 from qr.serial import Keyring, mint_many, short_code
 from qr.stamps import Stamp as QrStamp
 from server.errors import Conflict, NotFound
+from server.models.common import utcnow
 from server.models.stamps import Stamp, StampBatch, StampIssueRequest
 from server.models.trace import Lot, Product
 from server.stamps.keys import pin_hash
@@ -47,30 +50,48 @@ def lot_by_code(session: Session, code: str, gtin: str | None = None) -> tuple[L
     return rows[0]
 
 
+def _claim(session: Session, lot: Lot, req: StampIssueRequest,
+           user_id: int | None) -> int | None:
+    """Insert the batch row unless the request id is taken: ``INSERT … ON CONFLICT DO
+    NOTHING RETURNING id`` — the new id, or None when another request (maybe still running
+    on another node: PostgreSQL waits for it to commit) has the id."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    table = StampBatch.__table__  # type: ignore[attr-defined]
+    row = session.execute(insert(table).values(
+        organisation_id=lot.organisation_id, lot_id=lot.id, request_id=req.request_id,
+        count=req.count, layout=req.layout, with_pin=req.with_pin, created_by=user_id,
+        created_at=utcnow()).on_conflict_do_nothing(
+            index_elements=["organisation_id", "request_id"]).returning(table.c.id)).first()
+    return None if row is None else int(row[0])
+
+
+def _first_answer(session: Session, lot: Lot, req: StampIssueRequest) -> IssuedBatch:
+    """The batch an earlier request with this id made (same answer, no PINs), or 409."""
+    existing = session.exec(select(StampBatch).where(
+        StampBatch.organisation_id == lot.organisation_id,
+        StampBatch.request_id == req.request_id)).one()
+    if (existing.lot_id, existing.count, existing.with_pin) != (lot.id, req.count,
+                                                                req.with_pin):
+        raise Conflict(f"Request id {req.request_id!r} was already used for a different "
+                       "batch; use a new request id.")
+    return IssuedBatch(existing, False, {})
+
+
 def issue_batch(session: Session, keyring: Keyring, secret: str, lot: Lot, product: Product,
                 req: StampIssueRequest, user_id: int | None,
                 progress: Callable[[int], None] | None = None) -> IssuedBatch:
     """Mint ``req.count`` stamps for ``lot`` unless this request id was seen before.
 
     A retried request (same organisation and request id) returns the first batch and
-    mints nothing; the same id with different parameters is a conflict.
+    mints nothing — also when both arrive at once on two nodes (:func:`_claim`); the same
+    id with different parameters is a conflict (409).
     """
     assert lot.id is not None
-    existing = session.exec(select(StampBatch).where(
-        StampBatch.organisation_id == lot.organisation_id,
-        StampBatch.request_id == req.request_id)).first()
-    if existing is not None:
-        if (existing.lot_id, existing.count, existing.with_pin) != (lot.id, req.count,
-                                                                    req.with_pin):
-            raise Conflict(f"Request id {req.request_id!r} was already used for a different "
-                           "batch; use a new request id.")
-        return IssuedBatch(existing, False, {})
-    batch = StampBatch(organisation_id=lot.organisation_id, lot_id=lot.id,
-                       request_id=req.request_id, count=req.count, layout=req.layout,
-                       with_pin=req.with_pin, created_by=user_id)
-    session.add(batch)
-    session.flush()
-    assert batch.id is not None
+    batch_id = _claim(session, lot, req, user_id)
+    if batch_id is None:  # the first request has committed (PostgreSQL waited for it)
+        return _first_answer(session, lot, req)
+    batch = session.get(StampBatch, batch_id)
+    assert batch is not None and batch.id is not None
     gtin14 = normalize_gtin(product.gtin)
     pins: dict[str, str] = {}
     done = 0

@@ -10,8 +10,8 @@
   ``stamp_pin_attempts``, keyed by a salted hash of the address: it holds across API
   processes and restarts).
 * **Once**: the first right PIN marks the stamp used with one conditional ``UPDATE … WHERE
-  pin_used_at IS NULL``: of two right PINs sent at the same moment, one is accepted and
-  the other told the PIN was used before.
+  pin_used_at IS NULL RETURNING id``: of two right PINs sent at the same moment (to one node
+  or to two), one is accepted and the other told the PIN was used before.
 """
 
 from __future__ import annotations
@@ -104,9 +104,9 @@ def check_pin(session: Session, secret: str, stamp: Stamp, pin: str, ip: str | N
     used = session.execute(
         sa.update(Stamp).where(col(Stamp.id) == stamp.id, col(Stamp.pin_used_at).is_(None),
                                col(Stamp.pin_locked_at).is_(None))
-        .values(pin_used_at=now))
+        .values(pin_used_at=now).returning(col(Stamp.id))).first()
     session.commit()
-    if used.rowcount == 1:  # type: ignore[attr-defined]
+    if used is not None:  # this request's update marked it: the one accepted
         return "ok"
     session.refresh(stamp)
     return "locked" if stamp.pin_locked_at is not None else "reused"

@@ -14,18 +14,20 @@ a genuine stamp's page never is (many phones share one address behind a carrier'
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from urllib.parse import unquote
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlmodel import Session, col, select
 
-from qr.gs1 import DigitalLink, digital_link
+from qr.errors import GS1Error
+from qr.gs1 import DigitalLink, digital_link, parse_digital_link
 from server.deps import SessionDep, client_address
-from server.errors import NoSuchLink, ScanRateLimited, StampError, StampNotIssued
+from server.errors import MalformedStampUri, ScanRateLimited, StampError, StampNotIssued
 from server.models.stamps import LotRecall, Stamp
 from server.models.trace import Lot, Product
-from server.stamps import consumer, gate, links, pins, scanpage
+from server.stamps import consumer, gate, levels, links, logistic, negotiate, pins, scanpage
 from server.stamps.services import ENUMERATION_LIMIT, StampsDep
 from server.trace import lots
 
@@ -49,15 +51,34 @@ def _lang(request: Request) -> str:
 
 
 @router.options("/01/{rest:path}")
-def resolver_options(rest: str) -> Response:
-    return Response(status_code=204, headers=CORS)
+@router.options("/00/{rest:path}")
+@router.options("/info/{rest:path}")
+@router.options("/.well-known/gs1resolver")
+def resolver_options(request: Request) -> Response:
+    """Preflight and ``OPTIONS`` (2.2/§5.2, §5.4)."""
+    return Response(status_code=204, headers={**CORS, "Allow": "GET, HEAD, OPTIONS"})
 
 
 @router.api_route("/01/{rest:path}", methods=["GET", "HEAD"])
-async def resolve(request: Request, rest: str, svc: StampsDep) -> Response:
+@router.api_route("/00/{rest:path}", methods=["GET", "HEAD"])
+async def resolve(request: Request, svc: StampsDep) -> Response:
+    """Any GS1 Digital Link this resolver answers: content negotiation in
+    :mod:`server.stamps.negotiate`."""
+    return await _throttled(request, svc, _resolve)
+
+
+@router.api_route("/info/{rest:path}", methods=["GET", "HEAD"])
+async def info_page(request: Request, svc: StampsDep) -> Response:
+    """The information page of an item: every item's default link (never the request URI
+    itself, 2.2 (3b)). The same page a browser gets at the Digital Link."""
+    return await _throttled(request, svc, _info)
+
+
+async def _throttled(request: Request, svc: StampsDep,
+                     handler: Callable[[Request, StampsDep], Awaitable[Response]]) -> Response:
     ip = client_address(request, svc.settings)
     try:
-        return await _resolve(request, svc)
+        return await handler(request, svc)
     except StampError:
         wait = svc.lookup_throttle.retry_after(ip)
         if wait:
@@ -67,32 +88,76 @@ async def resolve(request: Request, rest: str, svc: StampsDep) -> Response:
         raise
 
 
+def _dl_path(request: Request, prefix: str = "") -> str:
+    """The request's Digital Link path, still percent-encoded, without ``prefix`` and
+    without a trailing slash (2.13/§5.25: tolerated)."""
+    path = _raw_path(request)[len(prefix):]
+    return path.rstrip("/") if len(path) > 1 else path
+
+
 async def _resolve(request: Request, svc: StampsDep) -> Response:
-    stamp_id = gate.genuine(svc.keyring, _raw_path(request))
-    gtin, lot_code, serial = stamp_id.gtin, stamp_id.lot or "", stamp_id.serial or ""
+    item, page = _target(request, svc, _dl_path(request))
+    return await negotiate.answer(request, item, page)
+
+
+async def _info(request: Request, svc: StampsDep) -> Response:
+    item, page = _target(request, svc, _dl_path(request, "/info"))
+    resp = await page()
+    resp.headers.update({**CORS, "Link": item.link_header})
+    return resp
+
+
+PageFn = Callable[[], Awaitable[Response]]
+
+
+def _target(request: Request, svc: StampsDep, path: str) -> tuple[negotiate.Item, PageFn]:
+    """The item a Digital Link path names (stamp, lot, product or carton) and its page."""
     base = svc.settings.public_base_url
-    anchor = digital_link(base, gtin, lot_code, serial)
-    linkmap = links.links_for(base, anchor, gtin, lot_code, serial)
-    link_header = scanpage.link_header(linkmap)
-    link_type = request.query_params.get("linkType")
-    if link_type and link_type not in ("linkset", "all"):
-        name = links.normalise_link_type(link_type)
-        if name not in linkmap:
-            raise NoSuchLink(f"No link of type {link_type!r} for this item.")
-        target = linkmap[name]
-        if target == anchor:  # the page is served right here
-            target = anchor + ("?lang=en" if _lang(request) == "en" else "")
-        return RedirectResponse(target, status_code=307, headers={**CORS, "Link": link_header})
-    if scanpage.wants_linkset(request.headers.get("accept", ""), link_type):
-        resp: Response = JSONResponse(links.linkset(anchor, linkmap), media_type=LINKSET)
-        resp.headers.update({**CORS, "Link": link_header})
-        return resp
-    return await _consumer_page(request, svc, stamp_id)
+    if path.startswith("/00/"):
+        return logistic.carton_target(request, svc.engine, base, path)
+    try:
+        link = parse_digital_link(path)
+    except GS1Error as exc:
+        raise MalformedStampUri(f"Malformed GS1 Digital Link URI: {exc}") from None
+    if link.serial is not None:  # a stamp: the MAC decides, before any query
+        stamp_id = gate.genuine_ids(svc.keyring, link.gtin, link.lot, link.serial)
+        anchor = digital_link(base, stamp_id.gtin, stamp_id.lot, stamp_id.serial)
+        linkmap = links.links_for(base, anchor, stamp_id.gtin, stamp_id.lot or "",
+                                  stamp_id.serial or "")
+        item = negotiate.Item(anchor, f"Tem {stamp_id.serial} — lô {stamp_id.lot}", linkmap)
+
+        async def stamp_page() -> Response:
+            return await _consumer_page(request, svc, stamp_id)
+        return item, stamp_page
+    return _walk_up(request, svc, base, link)
+
+
+def _walk_up(request: Request, svc: StampsDep, base: str,
+             link: DigitalLink) -> tuple[negotiate.Item, PageFn]:
+    """Lot or product level (:mod:`server.stamps.levels`)."""
+    with Session(svc.engine) as s:
+        if link.lot is not None:
+            item, product, lot = levels.lot_item(s, base, link.gtin, link.lot)
+        else:
+            item, product = levels.product_item(s, base, link.gtin,
+                                                digital_link(base, link.gtin))
+            lot = None
+    lot_id, product_id = (lot.id if lot else None), product.id
+
+    async def page() -> Response:
+        with Session(svc.engine) as s:
+            found = s.get(Product, product_id)
+            assert found is not None
+            lot_row = s.get(Lot, lot_id) if lot_id is not None else None
+            if lot_row is not None:
+                return levels.lot_page(request, s, base, found, lot_row)
+            return levels.product_page(request, s, base, found)
+    return item, page
 
 
 async def _consumer_page(request: Request, svc: StampsDep, stamp_id: DigitalLink) -> Response:
     """A browser scan that :class:`~server.stamps.fastpath.ScanFastPath` left to the route
-    (the fast path is not installed, or this is a stamp never issued): the same scan."""
+    (a trailing slash, the fast path not installed, or a stamp never issued): the same scan."""
     served = await scanpage.serve_scan(
         svc, stamp_id, _lang(request), client_address(request, svc.settings),
         scanpage.float_or_none(request.query_params.get("lat")),
@@ -136,8 +201,9 @@ def verify_pin(request: Request, rest: str, session: SessionDep, svc: StampsDep,
     return HTMLResponse(html, status_code=_PIN_STATUS[result], headers=headers)
 
 
-@router.get("/.well-known/gs1resolver")
+@router.api_route("/.well-known/gs1resolver", methods=["GET", "HEAD"])
 def well_known(svc: StampsDep) -> JSONResponse:
+    """The resolver description file (section 3/§5.21)."""
     return JSONResponse(links.resolver_description(svc.settings.public_base_url), headers=CORS)
 
 

@@ -16,7 +16,7 @@ from server.stamps.keys import keyring_of
 from server.stamps.lookup import AsyncReadPool, make_read_pool
 from server.stamps.pagecache import PageCache
 from server.stamps.scanlog import ScanLog
-from server.throttle import MemoryThrottle
+from server.throttle import DbThrottle
 
 __all__ = ["StampServices", "StampsDep", "stamp_services", "ENUMERATION_LIMIT",
            "ENUMERATION_WINDOW_S"]
@@ -43,9 +43,10 @@ class StampServices:
     read_pool: AsyncReadPool | None
     pages: PageCache
     scan_log: ScanLog
-    #: Failed lookups per client address (per process: the serial's MAC already makes
-    #: guessing hopeless; this only bounds the noise).
-    lookup_throttle: MemoryThrottle
+    #: Failed lookups per client address, counted in the database (one limit for every
+    #: process and node; only failures touch it — the serial's MAC already makes guessing
+    #: hopeless, this bounds the noise).
+    lookup_throttle: DbThrottle
 
     @classmethod
     def build(cls, settings: Settings, engine: Engine) -> StampServices:
@@ -54,7 +55,8 @@ class StampServices:
                    read_pool=make_read_pool(engine),
                    pages=PageCache(engine, settings.public_base_url),
                    scan_log=ScanLog(engine),
-                   lookup_throttle=MemoryThrottle(ENUMERATION_LIMIT, ENUMERATION_WINDOW_S))
+                   lookup_throttle=DbThrottle(engine, ENUMERATION_LIMIT,
+                                              ENUMERATION_WINDOW_S, "lookup"))
 
     async def close(self) -> None:
         """Write the scans still queued; close the lookup pool."""

@@ -1,5 +1,5 @@
 """Commands: ``nongso devices add|rotate|revoke|list|claims``, ``nongso mosquitto-config``,
-``nongso ingest``."""
+``nongso ingest``, ``nongso telemetry health|maintain``."""
 
 from __future__ import annotations
 
@@ -153,14 +153,10 @@ def devices_claims(org: int = typer.Option(..., help="Organisation id."),
     typer.echo(f"{count} boards: {out / 'boards.csv'} (flash, then delete it) and QR codes")
 
 
-def _service_password(settings, name: str, given: str | None) -> str:  # type: ignore[no-untyped-def]
-    from server.settings import _secret_file
-
-    return given or _secret_file(settings.var_dir, name)
-
-
 def mosquitto_config(out: Path = typer.Option(..., help="Directory for passwd, acl, nongso.conf."),
                      port: int = typer.Option(1883, help="Devices' listener port in nongso.conf."),
+                     bind: str = typer.Option("", help="Address of the devices' listener "
+                                              "(empty: all interfaces)."),
                      service_port: int = typer.Option(1884, help="Listener port for the ingest "
                                                       "workers and the controller."),
                      service_bind: str = typer.Option("127.0.0.1", help="Address of that "
@@ -168,29 +164,51 @@ def mosquitto_config(out: Path = typer.Option(..., help="Directory for passwd, a
                      certfile: Path | None = typer.Option(None, help="TLS certificate chain for "
                                                           "the devices' listener (with --keyfile)."),
                      keyfile: Path | None = typer.Option(None, help="Its private key."),
+                     group: str = typer.Option("mosquitto", help="Group the broker reads its "
+                                               "files as (files 0640)."),
+                     persistence_dir: Path = typer.Option(Path("/var/lib/mosquitto"),
+                                                          help="Broker's persistence_location."),
+                     pid_file: Path = typer.Option(Path("/run/mosquitto/mosquitto.pid"),
+                                                   help="Broker's pid_file (for --reload-pid)."),
+                     new_service_passwords: bool = typer.Option(
+                         False, "--new-service-passwords", help="Generate missing service "
+                         "passwords into NONGSO_VAR_DIR (never done silently in production)."),
                      reload_pid: Path | None = typer.Option(
                          None, help="Mosquitto's pid file: send it SIGHUP afterwards.")) -> None:
-    """Write Mosquitto's password file and ACL from the device registry."""
+    """Write Mosquitto's password files, ACLs and nongso.conf from the device registry.
+    Long because its signature lists every broker option."""
     from server.telemetry.credentials import mosquitto_hash
     from server.telemetry.ingest import parse_mqtt_url
-    from server.telemetry.mosquitto import CONTROL_USER, INGEST_USER, BrokerAccount, write_config
+    from server.telemetry.mosquitto import (
+        CONTROL_USER,
+        INGEST_USER,
+        BrokerAccount,
+        BrokerLoginError,
+        service_password,
+        write_config,
+    )
 
     settings, engine = _engine()
+    create = settings.mode != "production" or new_service_passwords
     url_pw = None
     if settings.mqtt_url:
         p = parse_mqtt_url(settings.mqtt_url)
         url_pw = p["password"] if p["username"] == INGEST_USER else None
-    ingest_pw = _service_password(settings, "mqtt_ingest_password", url_pw)
-    control_pw = _service_password(settings, "mqtt_control_password", None)
-    counts = write_config(out, engine, [BrokerAccount(INGEST_USER, mosquitto_hash(ingest_pw)),
-                                        BrokerAccount(CONTROL_USER, mosquitto_hash(control_pw))],
-                          port, service_port, service_bind,
-                          (certfile, keyfile) if certfile and keyfile else None)
+    try:
+        ingest_pw = url_pw or service_password(settings.var_dir, INGEST_USER, create)
+        control_pw = service_password(settings.var_dir, CONTROL_USER, create)
+        counts = write_config(out, engine, [BrokerAccount(INGEST_USER, mosquitto_hash(ingest_pw)),
+                                            BrokerAccount(CONTROL_USER, mosquitto_hash(control_pw))],
+                              port, service_port, service_bind,
+                              (certfile, keyfile) if certfile and keyfile else None, bind, group,
+                              persistence_dir, pid_file)
+    except (BrokerLoginError, ValueError, PermissionError) as exc:
+        raise _fail(str(exc)) from None
     typer.echo(f"wrote {out}/passwd + acl ({counts['devices']} devices, port {port}), "
                f"{out}/services.passwd + services.acl ({counts['services']} service accounts, "
                f"{service_bind}:{service_port}), {out}/nongso.conf")
-    typer.echo(f"ingest account: {INGEST_USER} (password in {settings.var_dir}/"
-               "mqtt_ingest_password unless NONGSO_MQTT_URL carries it)")
+    typer.echo(f"service accounts: {INGEST_USER}, {CONTROL_USER} (passwords in "
+               f"{settings.var_dir}/mqtt_ingest_password, mqtt_control_password)")
     if reload_pid is not None:
         pid = int(reload_pid.read_text().strip())
         os.kill(pid, signal.SIGHUP)
@@ -218,11 +236,15 @@ def ingest(client_id: str = typer.Option("", help="Stable MQTT client id (persis
 
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from server.telemetry.mosquitto import INGEST_USER, BrokerLoginError, check_login, service_url
+
     settings, engine = _engine()
-    url = settings.mqtt_url
-    if not url:
-        raise _fail("set NONGSO_MQTT_URL (mqtt://nongso-ingest:<password>@127.0.0.1:1884, "
-                    "the service listener of `nongso mosquitto-config`)")
+    try:  # its own account: nongso-ingest with var/mqtt_ingest_password (or the systemd credential)
+        url = service_url(settings.mqtt_url, settings.var_dir, INGEST_USER,
+                          settings.mode == "production")
+        check_login(url, INGEST_USER)
+    except BrokerLoginError as exc:
+        raise _fail(str(exc)) from None
     if index > workers and not shared:
         raise _fail(f"--index {index} is not in 1..--workers {workers}")
     cid = client_id or f"nongso-ingest-{socket.gethostname()}-{index}"
@@ -240,8 +262,40 @@ def ingest(client_id: str = typer.Option("", help="Stable MQTT client id (persis
     typer.echo(f"ingest stopped: {worker.stats.line()}")
 
 
+telemetry_app = typer.Typer(help="The readings store: health and retention.",
+                             no_args_is_help=True)
+
+
+@telemetry_app.command("health")
+def telemetry_health() -> None:
+    """TimescaleDB jobs (or partitions) and the once-only window; exit 1 on any alert."""
+    from server.telemetry.health import as_lines, storage_health
+
+    _, engine = _engine()
+    with engine.connect() as c:
+        checks = storage_health(c)
+    for line in as_lines(checks):
+        typer.echo(line)
+    bad = sum(not c.ok for c in checks)
+    typer.echo(f"{len(checks)} checks, {bad} alert{'s' if bad != 1 else ''}")
+    if bad:
+        raise typer.Exit(1)
+
+
+@telemetry_app.command("maintain")
+def telemetry_maintain() -> None:
+    """One pass of retention (run daily): the once-only window, old dead letters and
+    acks, old monthly partitions (TimescaleDB's own policies do its tables)."""
+    from server.telemetry.retention import maintain
+
+    _, engine = _engine()
+    for k, v in maintain(engine).items():
+        typer.echo(f"{k}: {v}")
+
+
 def register(app: typer.Typer) -> None:
     """Add this package's commands to ``app``."""
     app.add_typer(devices_app, name="devices")
+    app.add_typer(telemetry_app, name="telemetry")
     app.command("mosquitto-config")(mosquitto_config)
     app.command("ingest")(ingest)

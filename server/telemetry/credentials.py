@@ -26,6 +26,7 @@ __all__ = [
     "UID_RE", "RESERVED_PREFIX", "new_password", "mosquitto_hash", "mosquitto_verify",
     "new_claim_code", "claim_hash", "normalise_claim_code", "add_device", "rotate_password",
     "revoke_device", "make_claims", "claim_device", "find_claim", "NewClaim", "check_uid",
+    "revocations",
 ]
 
 #: Device ids are MQTT usernames and topic segments: no wildcards, no slashes.
@@ -123,12 +124,22 @@ def rotate_password(session: Session, device: Device) -> str:
     return password
 
 
+_revoked_here = [0]
+
+
+def revocations() -> int:
+    """Revocations made by this process (ingest's device directory in the same process —
+    the demo — reloads at once when it changes; other processes see them within 0.5 s)."""
+    return _revoked_here[0]
+
+
 def revoke_device(session: Session, device: Device) -> None:
-    """Refuse the device at the broker (next reload) and at ingest (at once)."""
+    """Refuse the device at the broker (next reload) and at ingest (within a second)."""
     device.status = DeviceStatus.revoked
     device.mqtt_password_hash = None
     session.add(device)
     session.commit()
+    _revoked_here[0] += 1
 
 
 @dataclass(frozen=True, slots=True)

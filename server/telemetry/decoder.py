@@ -239,7 +239,9 @@ def decode_telemetry(payload: bytes, now: float | None = None) -> Telemetry:
             raise DecodeError("type:batch")
         if not items or len(items) > MAX_BATCH:
             raise DecodeError("range:batch", f"{len(items)} readings")
-        readings = tuple(_record(r, frozenset(), now) for r in items)
+        # an item is the single form without ``v``/``drop``: envelope keys inside an item
+        # are ignored, never stored as measurements (docs/protocol.md, "Batch form")
+        readings = tuple(_record(r, _ENVELOPE, now) for r in items)
         for a, b in zip(readings, readings[1:]):
             if b.seq <= a.seq:
                 raise DecodeError("order:seq", f"{b.seq} after {a.seq}")

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from server.models import Device, DeviceStatus
 from server.models.telemetry import READING_METRICS
+from server.telemetry import credentials
 from server.telemetry.decoder import Ack, DecodeError, Status, Telemetry, decode, parse_topic
 from server.telemetry.store import Batch, ReadingRow
 
@@ -38,19 +39,37 @@ class DeviceInfo:
 
 
 class DeviceDirectory:
-    """uid → device, cached; reloaded every ``ttl_s`` and (rate-limited) on an unknown uid."""
+    """uid → device, cached; reloaded every ``ttl_s``, (rate-limited) on an unknown uid, and
+    whenever the set of revoked devices changed.
 
-    def __init__(self, engine: Engine, ttl_s: float = 30.0, miss_reload_s: float = 2.0) -> None:
+    Revocation is effective within ``revoke_check_s`` (0.5 s) in any process: a one-row
+    version query (count and id sum of revoked devices; a device is never un-revoked) runs
+    at most that often, and a revocation in this process (the demo) is seen at once
+    (:func:`server.telemetry.credentials.revocations`)."""
+
+    def __init__(self, engine: Engine, ttl_s: float = 30.0, miss_reload_s: float = 2.0,
+                 revoke_check_s: float = 0.5) -> None:
         self.engine = engine
         self.ttl_s = ttl_s
         self.miss_reload_s = miss_reload_s
+        self.revoke_check_s = revoke_check_s
         self._by_uid: dict[str, DeviceInfo] = {}
         self._loaded = 0.0
+        self._checked = 0.0
+        self._version: tuple[int, int, int] | None = None
         self._lock = threading.Lock()
+
+    def _revoked_version(self) -> tuple[int, int, int]:
+        t = Device.__table__  # type: ignore[attr-defined]
+        with self.engine.connect() as conn:
+            n, total = conn.execute(sa.select(sa.func.count(), sa.func.coalesce(
+                sa.func.sum(t.c.id), 0)).where(t.c.status == DeviceStatus.revoked)).one()
+        return credentials.revocations(), int(n), int(total)
 
     def reload(self) -> None:
         t = Device.__table__  # type: ignore[attr-defined]
         try:
+            version = self._revoked_version()
             with self.engine.connect() as conn:
                 rows = conn.execute(sa.select(t.c.id, t.c.uid, t.c.zone_id, t.c.status)).all()
         except sa.exc.SQLAlchemyError:
@@ -62,11 +81,23 @@ class DeviceDirectory:
         with self._lock:
             self._by_uid = {uid: DeviceInfo(i, z, s == DeviceStatus.revoked)
                             for i, uid, z, s in rows}
-            self._loaded = time.monotonic()
+            self._version = version
+            self._loaded = self._checked = time.monotonic()
+
+    def _revocations_changed(self, now: float) -> bool:
+        if self._version is not None and credentials.revocations() != self._version[0]:
+            return True
+        if now - self._checked < self.revoke_check_s:
+            return False
+        self._checked = now
+        try:
+            return self._revoked_version() != self._version
+        except sa.exc.SQLAlchemyError:
+            return False  # the write of this batch will fail and be retried anyway
 
     def get(self, uid: str) -> DeviceInfo | None:
-        age = time.monotonic() - self._loaded
-        if age > self.ttl_s:
+        now = time.monotonic()
+        if now - self._loaded > self.ttl_s or self._revocations_changed(now):
             self.reload()
         found = self._by_uid.get(uid)
         if found is None and time.monotonic() - self._loaded > self.miss_reload_s:

@@ -7,6 +7,10 @@
   the rest at once (:func:`partition_of`). Plain subscriptions are restored by Mosquitto
   after a restart, so nothing published before the workers reconnect is lost; MQTT 5
   shared subscriptions (``shared=True``) are not restored by Mosquitto 2.0;
+* the client id belongs to the worker's *index*, not to its host (``--client-id
+  nongso-ingest-<index>``): a worker killed for good is replaced on any machine under the
+  same id and resumes the dead one's session and queue (docs/scaling.md: 0 of 180 lost;
+  under a new id, 72-75 of 180 stayed stranded in the dead session);
 * **manual acknowledgement**: a message is PUBACKed only after the transaction holding it
   committed, so a crash loses nothing (the broker re-sends, duplicates are refused);
 * a message that breaks the store is dead-lettered, the rest committed (:mod:`.writer`);

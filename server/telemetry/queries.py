@@ -20,9 +20,10 @@ from sqlmodel import Session
 from server.errors import Invalid
 from server.models import Device
 from server.models.telemetry import READING_METRICS, DeviceState
+from server.telemetry import aggregates as agg
 from server.timeutil import as_utc
 
-__all__ = ["parse_bucket", "series", "export_csv", "device_health", "sequence_gaps",
+__all__ = ["parse_bucket", "series", "series_many", "export_csv", "device_health", "sequence_gaps",
            "DEFAULT_INTERVAL_S", "MAX_BUCKETS", "ORIGIN"]
 
 ORIGIN = datetime(2000, 1, 1, tzinfo=UTC)
@@ -46,10 +47,8 @@ def _sqlite_ts(dt: datetime) -> str:
     return as_utc(dt).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def series(session: Session, *, start: datetime, end: datetime, bucket_s: int,
-           metric: str = "m", zone_id: int | None = None,
-           device_id: int | None = None) -> dict[str, Any]:
-    """min/mean/max of ``metric`` per bucket in [start, end) for one zone or one device."""
+def _check(metric: str, start: datetime, end: datetime, bucket_s: int) -> tuple[datetime,
+                                                                                datetime]:
     if metric not in READING_METRICS:
         raise Invalid(f"metric must be one of {', '.join(READING_METRICS)}.")
     start, end = as_utc(start), as_utc(end)
@@ -57,31 +56,76 @@ def series(session: Session, *, start: datetime, end: datetime, bucket_s: int,
         raise Invalid("'to' must be after 'from'.")
     if (end - start).total_seconds() / bucket_s > MAX_BUCKETS:
         raise Invalid(f"too many buckets (more than {MAX_BUCKETS}); choose a larger bucket.")
-    key, ident = ("zone_id", zone_id) if zone_id is not None else ("device_id", device_id)
-    pg = session.get_bind().dialect.name == "postgresql"
-    if pg:
-        bucket = "date_bin(make_interval(secs => :b), time, TIMESTAMPTZ '2000-01-01 00:00:00+00')"
-        params: dict[str, Any] = {"b": bucket_s, "id": ident, "lo": start, "hi": end}
-    else:
-        bucket = (f"((CAST(strftime('%s', time) AS INTEGER) - {_ORIGIN_EPOCH}) / :b) * :b "
-                  f"+ {_ORIGIN_EPOCH}")
-        params = {"b": bucket_s, "id": ident, "lo": _sqlite_ts(start), "hi": _sqlite_ts(end)}
-    sql = (f"SELECT {bucket} AS bucket, count({metric}), min({metric}), avg({metric}), "
-           f"max({metric}) FROM readings WHERE {key} = :id AND time >= :lo AND time < :hi "
-           f"AND time_known AND {metric} IS NOT NULL GROUP BY 1 ORDER BY 1")
-    rows = session.connection().execute(sa.text(sql), params).all()
-    untimed = session.connection().execute(sa.text(
-        f"SELECT count(*) FROM readings WHERE {key} = :id AND time >= :lo AND time < :hi "
-        "AND NOT time_known"), params).scalar_one()
+    return start, end
+
+
+def _iso(t: datetime) -> str:
+    return t.isoformat().replace("+00:00", "Z")
+
+
+def _out(key: str, ident: int, metric: str, start: datetime, end: datetime, bucket_s: int,
+         cells: agg.Cells) -> dict[str, Any]:
     out = []
-    for b, n, lo, mean, hi in rows:
-        t = b if pg else datetime.fromtimestamp(int(b), UTC)
-        out.append({"t": as_utc(t).isoformat().replace("+00:00", "Z"), "n": int(n),
-                    "min": _round(lo), "mean": _round(mean), "max": _round(hi)})
-    return {key: ident, "metric": metric, "bucket_s": bucket_s,
-            "from": start.isoformat().replace("+00:00", "Z"),
-            "to": end.isoformat().replace("+00:00", "Z"), "untimed": int(untimed),
-            "buckets": out}
+    for b in sorted(cells.buckets):
+        c = cells.buckets[b]
+        out.append({"t": _iso(datetime.fromtimestamp(b, UTC)), "n": c.n, "min": _round(c.lo),
+                    "mean": _round(c.total / c.n), "max": _round(c.hi)})
+    return {key: ident, "metric": metric, "bucket_s": bucket_s, "from": _iso(start),
+            "to": _iso(end), "untimed": cells.untimed, "buckets": out}
+
+
+def series_many(session: Session, *, start: datetime, end: datetime, bucket_s: int,
+                metric: str = "m", zone_ids: list[int] | None = None,
+                device_ids: list[int] | None = None) -> dict[int, dict[str, Any]]:
+    """:func:`series` for many zones (or devices) at once: a dashboard in at most three
+    statements whatever the number of zones (PostgreSQL)."""
+    start, end = _check(metric, start, end, bucket_s)
+    key, ids = ("zone_id", zone_ids) if zone_ids is not None else ("device_id", device_ids)
+    if not ids:
+        return {}
+    ids = sorted({int(i) for i in ids})
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        got = agg.pg_cells(conn, key, ids, metric, start, end, bucket_s)
+    else:
+        got = {i: _sqlite_cells(conn, key, i, metric, start, end, bucket_s) for i in ids}
+    return {i: _out(key, i, metric, start, end, bucket_s, got[i]) for i in ids}
+
+
+def series(session: Session, *, start: datetime, end: datetime, bucket_s: int,
+           metric: str = "m", zone_id: int | None = None,
+           device_id: int | None = None) -> dict[str, Any]:
+    """min/mean/max of ``metric`` per bucket in [start, end) for one zone or one device.
+
+    On TimescaleDB a range longer than a few days in whole-hour buckets reads the hourly
+    aggregate joined with the raw tail (:mod:`server.telemetry.aggregates`), with the same
+    numbers as the raw rows; otherwise the raw rows."""
+    if zone_id is None and device_id is None:
+        raise Invalid("a zone or a device is required.")
+    if zone_id is not None:
+        return series_many(session, start=start, end=end, bucket_s=bucket_s, metric=metric,
+                           zone_ids=[zone_id])[int(zone_id)]
+    assert device_id is not None
+    return series_many(session, start=start, end=end, bucket_s=bucket_s, metric=metric,
+                       device_ids=[device_id])[int(device_id)]
+
+
+def _sqlite_cells(conn: Any, key: str, ident: int, metric: str, start: datetime,
+                  end: datetime, bucket_s: int) -> agg.Cells:
+    bucket = (f"((CAST(strftime('%s', time) AS INTEGER) - {_ORIGIN_EPOCH}) / :b) * :b "
+              f"+ {_ORIGIN_EPOCH}")
+    params = {"b": bucket_s, "id": ident, "lo": _sqlite_ts(start), "hi": _sqlite_ts(end)}
+    out = agg.Cells()
+    rows = conn.execute(sa.text(
+        f"SELECT {bucket}, count({metric}), sum({metric}), min({metric}), max({metric}) "
+        f"FROM readings WHERE {agg.ONE_SQL[key]} AND time >= :lo AND time < :hi "
+        f"AND time_known AND {metric} IS NOT NULL GROUP BY 1"), params).all()
+    for b, n, total, lo, hi in rows:
+        out.buckets.setdefault(int(b), agg.Cell()).add(n, total, lo, hi)
+    out.untimed = int(conn.execute(sa.text(
+        f"SELECT count(*) FROM readings WHERE {agg.ONE_SQL[key]} AND time >= :lo "
+        "AND time < :hi AND NOT time_known"), params).scalar_one())
+    return out
 
 
 def _round(x: Any) -> float | None:
@@ -91,15 +135,18 @@ def _round(x: Any) -> float | None:
 def export_csv(session: Session, *, start: datetime, end: datetime, zone_id: int | None = None,
                device_id: int | None = None, limit: int = 1_000_000) -> Iterator[str]:
     """Every reading in [start, end) as CSV lines (header first), oldest first."""
-    key, ident = ("r.zone_id", zone_id) if zone_id is not None else ("r.device_id", device_id)
+    key, ident = ("zone_id", zone_id) if zone_id is not None else ("device_id", device_id)
     pg = session.get_bind().dialect.name == "postgresql"
     lo, hi = (as_utc(start), as_utc(end)) if pg else (_sqlite_ts(start), _sqlite_ts(end))
     cols = ", ".join(f"r.{c}" for c in READING_METRICS)
-    result = session.connection().execution_options(stream_results=True).execute(sa.text(
+    # stream this statement only (Connection.execution_options would change the session's
+    # connection for every later statement, which then fail as server-side cursors)
+    result = session.connection().execute(sa.text(
         f"SELECT r.time, d.uid, r.seq, r.time_known, {cols}, r.extra FROM readings r "
-        f"JOIN devices d ON d.id = r.device_id WHERE {key} = :id AND r.time >= :lo "
+        f"JOIN devices d ON d.id = r.device_id WHERE r.{agg.ONE_SQL[key]} AND r.time >= :lo "
         "AND r.time < :hi ORDER BY r.time, d.uid, r.seq LIMIT :lim"),
-        {"id": ident, "lo": lo, "hi": hi, "lim": limit})
+        {"id": ident, "lo": lo, "hi": hi, "lim": limit},
+        execution_options={"stream_results": True})
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["time_utc", "device", "seq", "time_known", *READING_METRICS, "extra"])
@@ -151,10 +198,12 @@ def device_health(device: Device, state: DeviceState | None,
 
 
 def sequence_gaps(session: Session, device_id: int, limit: int = 100) -> list[dict[str, int]]:
-    """Ranges of sequence numbers between the first and last stored that never arrived."""
+    """Ranges of sequence numbers that never arrived, within the once-only window (the last
+    :data:`server.telemetry.retention.SEQ_WINDOW` sequence numbers of the device)."""
     rows = session.connection().execute(sa.text(
         "SELECT seq + 1, nxt - 1 FROM (SELECT seq, lead(seq) OVER (ORDER BY seq) AS nxt "
-        "FROM reading_seqs WHERE device_id = :d) s WHERE nxt > seq + 1 ORDER BY seq LIMIT :n"),
+        "FROM reading_seqs WHERE device_id = CAST(:d AS integer)) s WHERE nxt > seq + 1 "
+        "ORDER BY seq LIMIT :n"),
         {"d": device_id, "n": limit}).all()
     return [{"from": int(a), "to": int(b), "count": int(b) - int(a) + 1} for a, b in rows]
 

@@ -2,7 +2,8 @@
 
 PostgreSQL: readings go through ``COPY`` into a temporary table, then one statement keeps
 only (device, seq) pairs never seen before (``reading_seqs``, ``ON CONFLICT DO NOTHING``)
-and moves those rows into ``readings``. SQLite: ``executemany`` with ``INSERT OR IGNORE``.
+and moves those rows into ``readings`` (``ON CONFLICT DO NOTHING`` again: the guard keeps
+only a bounded window, server/telemetry/retention.py). SQLite: ``INSERT OR IGNORE``.
 Then the latest state per device is upserted (newer wins, column by column), device
 statuses and acks are written, and the dead letters. The caller acknowledges the messages
 to the broker only after :meth:`Store.write` returned.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -23,6 +25,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
 from server.models.telemetry import READING_METRICS, DeadLetter, DeviceAck, DeviceState
+from server.telemetry.retention import prune_seqs
 
 __all__ = ["ReadingRow", "StateDelta", "Batch", "WriteResult", "Store"]
 
@@ -31,6 +34,8 @@ log = logging.getLogger(__name__)
 COLUMNS = ("device_id", "time", "seq", "zone_id", "time_known", "received_at",
            *READING_METRICS, "extra")
 _STATE = DeviceState.__table__  # type: ignore[attr-defined]
+#: The once-only guard is pruned to its window this often (server/telemetry/retention.py).
+PRUNE_EVERY_S = 600.0
 #: ``devices.last_seen_at`` is refreshed at most this often (the state row has the truth).
 _DEVICE_TOUCH = timedelta(seconds=60)
 
@@ -101,8 +106,10 @@ def _newer(ex: Any, at: str) -> Any:
 class Store:
     """Writes :class:`Batch` objects through one engine (PostgreSQL or SQLite)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, prune_every_s: float = PRUNE_EVERY_S) -> None:
         self.engine = engine
+        self.prune_every_s = prune_every_s
+        self._pruned_at = time.monotonic()
         self.pg = engine.dialect.name == "postgresql"
         self._months: set[tuple[int, int]] = set()
         self._partitioned: bool | None = None
@@ -163,6 +170,8 @@ class Store:
                 "next_s": st.get("next_s"), "rssi": st.get("rssi"), "boot": st.get("bt"),
                 "cfg_rev": st.get("cfg"), "pending": st.get("pend"),
             }
+            if st.get("vs") is not None:  # a status's valve state counts too (issue 22)
+                rows[dev]["vs"], rows[dev]["vs_at"] = st["vs"], st["at"]
         for r in readings:
             if (r.device_id, r.seq) not in new_keys:
                 continue
@@ -217,7 +226,7 @@ class Store:
                 "RETURNING device_id, seq) "
                 f"INSERT INTO readings ({cols}) SELECT {', '.join('t.' + c for c in COLUMNS)} "
                 "FROM ingest_readings t JOIN fresh USING (device_id, seq) "
-                "RETURNING device_id, seq")
+                "ON CONFLICT DO NOTHING RETURNING device_id, seq")
             return {(d, s) for d, s in cur.fetchall()}
 
     def _sqlite_readings(self, conn: Connection, rows: list[ReadingRow]) -> set[tuple[int, int]]:
@@ -227,9 +236,13 @@ class Store:
             if conn.execute(ins, {"d": r.device_id, "s": r.seq}).rowcount == 1:
                 fresh.append(r)
         if fresh:
-            conn.execute(sa.insert(sa.table("readings", *(sa.column(c) for c in COLUMNS))),
-                         [self._sqlite_row(r) for r in fresh])
-        return {(r.device_id, r.seq) for r in fresh}
+            put = sa.insert(sa.table("readings", *(sa.column(c) for c in COLUMNS)))
+            keys: set[tuple[int, int]] = set()
+            for r in fresh:  # OR IGNORE: a re-sent reading older than the guard's window
+                if conn.execute(put.prefix_with("OR IGNORE"), self._sqlite_row(r)).rowcount:
+                    keys.add((r.device_id, r.seq))
+            return keys
+        return set()
 
     @staticmethod
     def _sqlite_row(r: ReadingRow) -> dict[str, Any]:
@@ -266,7 +279,19 @@ class Store:
             raise
         self._touched.update(self._pending_touch)
         self._pending_touch = {}
+        if rows and time.monotonic() - self._pruned_at >= self.prune_every_s:
+            self.prune()
         return WriteResult(len(new_keys), len(batch.readings) - len(new_keys))
+
+    def prune(self) -> int:
+        """Bound the once-only guard (its own transaction; a failure only logs)."""
+        self._pruned_at = time.monotonic()
+        try:
+            with self.engine.begin() as conn:
+                return prune_seqs(conn)
+        except Exception as exc:  # the batch is committed; the next prune tries again
+            log.warning("pruning reading_seqs failed (%s: %s)", type(exc).__name__, exc)
+            return 0
 
     def _touch_devices(self, conn: Connection, batch: Batch) -> None:
         """Mark devices active / refresh ``last_seen_at`` (at most once a minute each)."""

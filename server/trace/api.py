@@ -36,7 +36,7 @@ from server.models.trace import (
     RegistrationCodePublic,
 )
 from server.models.trace_views import IrrigationSummary, LotDiary
-from server.trace import api_lots, api_prefixes, certificates, diary, photos
+from server.trace import api_claims, api_lots, api_prefixes, certificates, diary, photos
 from server.trace.access import RECORDERS, WRITERS, load_lot, load_product, load_zone_for, visible_orgs
 from server.trace.tenancy import check_refs
 
@@ -45,6 +45,7 @@ __all__ = ["router"]
 router = APIRouter(tags=["traceability"])
 router.include_router(api_lots.router)
 router.include_router(api_prefixes.router)
+router.include_router(api_claims.router)
 
 
 def _save(session: SessionDep, row: Any, what: str) -> Any:
@@ -190,13 +191,16 @@ async def create_certificate(
         issuer: str = Form(max_length=200), valid_from: date = Form(),
         valid_until: date | None = Form(default=None), lot_id: int | None = Form(default=None),
         farm_id: int | None = Form(default=None),
+        product_id: int | None = Form(default=None), zone_id: int | None = Form(default=None),
+        scope: str | None = Form(default=None, max_length=500),
         document: UploadFile | None = File(default=None)) -> CertificatePublic:
     who.require(organisation_id, *WRITERS)
     data = await document.read(certificates.MAX_BYTES + 1) if document is not None else None
     cert = certificates.create(session, settings.var_dir, organisation_id=organisation_id,
                                subject=subject, kind=kind, number=number, issuer=issuer,
                                valid_from=valid_from, valid_until=valid_until, lot_id=lot_id,
-                               farm_id=farm_id, data=data)
+                               farm_id=farm_id, data=data, product_id=product_id,
+                               zone_id=zone_id, scope=scope)
     return certificates.public(cert)
 
 

@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from server.deps import CurrentUser, SessionDep, SettingsDep
 from server.errors import Forbidden, Invalid, NotFound
 from server.models import Role
+from server.models.common import utcnow
 from server.models.trace import Lot, LotCreate, LotFlag, LotFlagPublic, LotPublic, Product
 from server.models.trace_views import (
     CaptureSummary,
@@ -22,7 +23,7 @@ from server.models.trace_views import (
     TransformResult,
 )
 from server.trace import capture as capture_mod
-from server.trace import epcis, lineage, lots, stamping
+from server.trace import epcis, lineage, lots, markets, stamping
 from server.trace.access import RECORDERS, WRITERS, load_lot, load_product, pick_org, visible_orgs
 from server.trace.tenancy import own_lot, own_product
 
@@ -50,6 +51,9 @@ class EventIn(BaseModel):
     sensors: list[SensorReading] = Field(default_factory=list, max_length=50)
     disposition: str | None = Field(default=None, max_length=40)
     destination: str | None = Field(default=None, max_length=300)
+    #: For a shipment abroad: the market (JP, US, AU, EU, CN, KR) whose requirements the
+    #: lot must meet (or an inspector must have overridden), see server.trace.markets.
+    market: str | None = Field(default=None, min_length=2, max_length=2)
 
 
 class LotQty(BaseModel):
@@ -130,6 +134,10 @@ def add_event(lot_id: int, body: EventIn, who: CurrentUser, session: SessionDep,
     lot = load_lot(session, who, lot_id, *RECORDERS)
     if body.disposition is not None and body.disposition not in _DISPOSITIONS:
         raise Invalid(f"Unknown CBV disposition {body.disposition!r}.")
+    if body.market is not None:
+        if body.kind != "ship":
+            raise Invalid("A market is named only for a shipment (kind ship).")
+        markets.check_ship(session, lot, body.market.upper(), (body.time or utcnow()).date())
     row = lots.record_event(
         session, settings.public_base_url, lot, body.kind, when=body.time,
         quantity=body.quantity, location_id=body.location_id, cartons=body.cartons,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -19,10 +20,11 @@ from sqlmodel import Session, col, or_, select
 
 from server.errors import Invalid, NotFound
 from server.models.trace import Certificate, CertificateKind, CertificatePublic, CertificateSubject, Lot
-from server.trace.tenancy import own_farm, own_lot
+from server.trace.tenancy import own_farm, own_lot, own_product, own_zone
 
 __all__ = ["MAX_BYTES", "ALLOWED", "sniff", "storage_dir", "create", "document_path",
-           "certificates_for_lot", "public"]
+           "certificates_for_lot", "public", "valid_on", "KIND_LABELS",
+           "covering_harvest", "Covered"]
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +51,19 @@ def storage_dir(var_dir: Path) -> Path:
 def create(session: Session, var_dir: Path, *, organisation_id: int, subject: CertificateSubject,
            kind: CertificateKind, number: str, issuer: str, valid_from: date,
            valid_until: date | None, lot_id: int | None = None, farm_id: int | None = None,
-           data: bytes | None = None) -> Certificate:
-    """Check and store a certificate (and its document). Nothing is written on bad input."""
+           data: bytes | None = None, product_id: int | None = None,
+           zone_id: int | None = None, scope: str | None = None) -> Certificate:
+    """Check and store a certificate (and its document). Nothing is written on bad input.
+
+    Long because each subject and scope is checked in turn, before anything is written."""
     number, issuer = number.strip(), issuer.strip()
+    scope = (scope or "").strip() or None
+    if scope is not None and len(scope) > 500:
+        raise Invalid("Scope is at most 500 characters.")
+    if product_id is not None:
+        own_product(session, product_id, organisation_id)
+    if zone_id is not None:
+        own_zone(session, zone_id, organisation_id)
     if not number or len(number) > 100 or not issuer or len(issuer) > 200:
         raise Invalid("Number (1–100 characters) and issuer (1–200) are required.")
     if valid_until is not None and valid_until < valid_from:
@@ -80,7 +92,8 @@ def create(session: Session, var_dir: Path, *, organisation_id: int, subject: Ce
                 raise Invalid("The document must be a PDF, JPEG or PNG file.")
     cert = Certificate(organisation_id=organisation_id, subject=subject, lot_id=lot_id,
                        farm_id=farm_id, kind=kind, number=number, issuer=issuer,
-                       valid_from=valid_from, valid_until=valid_until)
+                       valid_from=valid_from, valid_until=valid_until, product_id=product_id,
+                       zone_id=zone_id, scope=scope)
     path: Path | None = None
     if data is not None and mime is not None:
         name = secrets.token_hex(16) + ALLOWED[mime][1]
@@ -112,7 +125,8 @@ def document_path(var_dir: Path, cert: Certificate) -> Path:
 
 def certificates_for_lot(session: Session, lot_id: int, *, on: date | None = None,
                          valid_only: bool = False) -> list[Certificate]:
-    """Certificates that speak for a lot: its own, its origin farm's and its organisation's."""
+    """Certificates that speak for a lot: its own, its origin farm's and its organisation's,
+    each only where its scope (product, planting area) includes the lot."""
     lot = session.get(Lot, lot_id)
     if lot is None:
         return []
@@ -127,13 +141,60 @@ def certificates_for_lot(session: Session, lot_id: int, *, on: date | None = Non
                         & (col(Certificate.organisation_id) == lot.organisation_id)]
     if farm_id is not None:
         conds.append(col(Certificate.farm_id) == farm_id)
-    rows = list(session.exec(select(Certificate).where(or_(*conds)).order_by(
-        col(Certificate.id))).all())
+    rows = [c for c in session.exec(select(Certificate).where(or_(*conds)).order_by(
+        col(Certificate.id))).all()
+        if c.organisation_id == lot.organisation_id
+        and c.product_id in (None, lot.product_id) and c.zone_id in (None, lot.zone_id)]
     if valid_only:
         day = on or date.today()
-        rows = [c for c in rows if c.valid_from <= day
-                and (c.valid_until is None or day <= c.valid_until)]
+        rows = [c for c in rows if valid_on(c, day)]
     return rows
+
+
+def valid_on(cert: Certificate, day: date) -> bool:
+    return cert.valid_from <= day and (cert.valid_until is None or day <= cert.valid_until)
+
+
+#: Vietnamese and English labels of the kinds (pages never show raw enum names).
+KIND_LABELS = {
+    CertificateKind.vietgap: ("Chứng nhận VietGAP", "VietGAP certificate"),
+    CertificateKind.globalgap: ("Chứng nhận GlobalG.A.P.", "GlobalG.A.P. certificate"),
+    CertificateKind.organic: ("Chứng nhận hữu cơ", "Organic certificate"),
+    CertificateKind.phytosanitary: ("Giấy chứng nhận kiểm dịch thực vật",
+                                    "Phytosanitary certificate"),
+    CertificateKind.irradiation: ("Chứng nhận xử lý chiếu xạ", "Irradiation treatment"),
+    CertificateKind.fumigation: ("Chứng nhận xử lý xông hơi", "Fumigation treatment"),
+    CertificateKind.vapour_heat: ("Chứng nhận xử lý hơi nước nóng", "Vapour heat treatment"),
+    CertificateKind.other: ("Chứng nhận khác", "Other certificate"),
+}
+
+
+@dataclass(frozen=True)
+class Covered:
+    """A certificate that covered a lot on its harvest date, with its labels (vi, en) and
+    the day it lapsed since (None while valid). Other attributes are the certificate's."""
+
+    cert: Certificate
+    label: tuple[str, str]
+    lapsed_on: date | None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.cert, name)
+
+
+def covering_harvest(session: Session, lot: Lot, harvest_day: date | None,
+                     today: date) -> list[Covered]:
+    """The certificates that covered ``lot`` on its harvest date (none without a harvest
+    date), each with its labels and whether it has lapsed since (``lapsed_on``)."""
+    if harvest_day is None or lot.id is None:
+        return []
+    out = []
+    for c in certificates_for_lot(session, lot.id):
+        if not valid_on(c, harvest_day) and not (c.lot_id == lot.id and c.valid_from > harvest_day):
+            continue  # a lot's own post-harvest certificate (phytosanitary, treatment) counts
+        lapsed = c.valid_until if c.valid_until is not None and c.valid_until < today else None
+        out.append(Covered(c, KIND_LABELS[c.kind], lapsed))
+    return out
 
 
 def public(cert: Certificate) -> CertificatePublic:

@@ -1,13 +1,19 @@
-"""Commands: ``nongso lots list`` (one lot a line, lot code first) and ``nongso lots show CODE``."""
+"""Commands: ``nongso lots list`` (one lot a line, lot code first), ``nongso lots show CODE``
+and ``nongso cartons issue --lot LOT --count N --out DIR``."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
+from server.errors import DomainError
+
 if TYPE_CHECKING:  # imported when a command runs, not when the CLI starts
     from sqlmodel import Session
+
+    from server.models.trace import Lot
 
 __all__ = ["register"]
 
@@ -89,6 +95,55 @@ def lots_show(code: str = typer.Argument(..., help="Lot code."),
                                   e.event_id]))
 
 
+cartons_app = typer.Typer(help="Cartons and pallets with SSCCs (GS1 logistic units).",
+                          no_args_is_help=True)
+
+
+@cartons_app.command("issue")
+def cartons_issue(lot: str = typer.Option(..., "--lot", help="Lot code."),
+                  count: int = typer.Option(..., "--count", min=1, max=500,
+                                            help="How many cartons."),
+                  out: Path = typer.Option(..., "--out", help="Directory for the files."),
+                  gtin: str | None = typer.Option(None, help="GTIN, if several products "
+                                                             "share the lot code.")) -> None:
+    """New SSCCs for COUNT cartons of the lot, recorded as packed; writes OUT/cartons.pdf
+    (one GS1 logistic label per carton) and OUT/cartons.csv (``sscc,uri``)."""
+    from server.settings import load_settings
+    from server.trace.cartons import issue, write_files
+
+    settings = load_settings()
+    with _session() as s:
+        found = _one_lot(s, lot, gtin)
+        try:
+            cartons = issue(s, settings.public_base_url, found, count)
+        except DomainError as exc:
+            typer.echo(f"error: {exc.detail}", err=True)
+            raise typer.Exit(1) from None
+        pdf, csv = write_files(s, settings.public_base_url, found, cartons, out)
+    typer.echo(f"{len(cartons)} cartons: {pdf} {csv}")
+
+
+def _one_lot(s: Session, code: str, gtin: str | None) -> Lot:
+    from sqlmodel import select
+
+    from server.models.trace import Lot
+    from server.trace.lots import find_lot
+
+    if gtin:
+        found = find_lot(s, gtin, code)
+        matches = [found] if found else []
+    else:
+        matches = list(s.exec(select(Lot).where(Lot.code == code)).all())
+    if not matches:
+        typer.echo(f"error: no lot {code}", err=True)
+        raise typer.Exit(1)
+    if len(matches) > 1:
+        typer.echo(f"error: several products have lot {code}; give --gtin", err=True)
+        raise typer.Exit(2)
+    return matches[0]
+
+
 def register(app: typer.Typer) -> None:
     """Add this package's commands to ``app``."""
     app.add_typer(lots_app, name="lots")
+    app.add_typer(cartons_app, name="cartons")

@@ -7,8 +7,11 @@ checked when the harvest is recorded and again when a spraying is entered afterw
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import UTC, datetime, timedelta
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,11 +21,26 @@ from sqlmodel import Session, col, select
 from server.models.trace import DiaryEntry, DiaryEntryCreate, DiaryKind, Lot, LotFlag
 
 __all__ = ["aware", "add_entry", "entries", "check_phi", "irrigation_summary",
-           "diary_summary", "PHI_FLAG"]
+           "diary_summary", "PHI_FLAG", "label_phi"]
 
 log = logging.getLogger(__name__)
 
 PHI_FLAG = "phi"
+
+
+@cache
+def _pesticides() -> dict[str, dict[str, Any]]:
+    data = json.loads((Path(__file__).parent / "data" / "pesticides.json").read_text("utf-8"))
+    return {p["trade_name"].casefold(): p for p in data["products"]}
+
+
+def label_phi(product_name: str, crop: str | None) -> tuple[int, str] | None:
+    """(PHI days, source) from the product list (``data/pesticides.json``), if it has the
+    product for this crop; None when unknown."""
+    p = _pesticides().get(product_name.strip().casefold())
+    if p is None or (crop is not None and crop not in p["crops"]):
+        return None
+    return int(p["phi_days"]), str(p["source"])
 
 
 def aware(moment: datetime) -> datetime:
@@ -36,7 +54,7 @@ def add_entry(session: Session, zone_id: int, body: DiaryEntryCreate,
                                                     "performed_at": aware(body.performed_at)})
     session.add(entry)
     session.flush()
-    if entry.kind == DiaryKind.spraying and entry.phi_days:
+    if entry.kind == DiaryKind.spraying and (entry.phi_days or _phi_of(session, entry)):
         lots = session.exec(select(Lot).where(Lot.zone_id == zone_id)
                             .where(col(Lot.harvested_at).is_not(None))).all()
         for lot in lots:
@@ -53,29 +71,43 @@ def entries(session: Session, zone_id: int, kind: DiaryKind | None = None) -> li
     return list(session.exec(stmt.order_by(col(DiaryEntry.performed_at).desc())).all())
 
 
+def _phi_of(session: Session, spray: DiaryEntry) -> int | None:
+    """The spraying's PHI: from the diary, else from the registered label (product list)."""
+    if spray.phi_days is not None:
+        return spray.phi_days
+    from server.models import Zone
+
+    zone = session.get(Zone, spray.zone_id)
+    known = label_phi(spray.product_name, zone.crop if zone else None)
+    return known[0] if known else None
+
+
 def check_phi(session: Session, lot: Lot) -> list[LotFlag]:
     """Flag ``lot`` for every spraying whose PHI its harvest fell inside (not yet flagged).
 
-    The caller commits. A harvest exactly ``phi_days`` after the spraying is allowed.
+    The PHI is the diary's, else the registered label's (``data/pesticides.json``). The
+    caller commits. A harvest exactly ``phi_days`` after the spraying is allowed.
     """
     if lot.zone_id is None or lot.harvested_at is None or lot.id is None:
         return []
     harvest = aware(lot.harvested_at)
     sprays = session.exec(select(DiaryEntry).where(DiaryEntry.zone_id == lot.zone_id)
-                          .where(DiaryEntry.kind == DiaryKind.spraying)
-                          .where(col(DiaryEntry.phi_days).is_not(None))).all()
+                          .where(DiaryEntry.kind == DiaryKind.spraying)).all()
     done = {f.diary_entry_id for f in session.exec(
         select(LotFlag).where(LotFlag.lot_id == lot.id).where(LotFlag.kind == PHI_FLAG)).all()}
     new = []
     for spray in sprays:
+        phi = _phi_of(session, spray)
+        if phi is None or spray.id in done:
+            continue
         sprayed = aware(spray.performed_at)
-        safe_from = sprayed + timedelta(days=spray.phi_days or 0)
-        if sprayed <= harvest < safe_from and spray.id not in done:
+        if sprayed <= harvest < sprayed + timedelta(days=phi):
             days = (harvest - sprayed).total_seconds() / 86400
             flag = LotFlag(lot_id=lot.id, kind=PHI_FLAG, diary_entry_id=spray.id, reason=(
                 f"Harvested {days:.1f} days after spraying {spray.product_name}"
                 f"{' (' + spray.active_ingredient + ')' if spray.active_ingredient else ''}"
-                f"; pre-harvest interval is {spray.phi_days} days"))
+                f"; pre-harvest interval is {phi} days"
+                f"{'' if spray.phi_days is not None else ' (registered label)'}"))
             session.add(flag)
             new.append(flag)
             log.warning("lot %s flagged: %s", lot.id, flag.reason)
@@ -100,7 +132,7 @@ def irrigation_summary(session: Session, zone_id: int, start: datetime,
             "SELECT COUNT(*), MIN(time), MAX(time), AVG(m), MIN(m), MAX(m),"
             " SUM(CASE WHEN vs = 1 THEN 1 ELSE 0 END), SUM(CASE WHEN vs IS NOT NULL THEN 1"
             " ELSE 0 END), SUM(CASE WHEN m >= :lo AND m <= :hi THEN 1 ELSE 0 END), COUNT(m)"
-            " FROM readings WHERE zone_id = :z AND time >= :a AND time < :b"),
+            " FROM readings WHERE zone_id = CAST(:z AS integer) AND time >= :a AND time < :b"),
             {"z": zone_id, "a": start, "b": end, "lo": low, "hi": high}).one()
     except SQLAlchemyError as exc:
         log.warning("irrigation summary for zone %s unavailable: %s", zone_id, exc)
@@ -130,6 +162,18 @@ def _healthy_band(session: Session, zone_id: int, configured: bool) -> tuple[flo
     return cfg.dry_alert_pct, cfg.wet_alert_pct
 
 
+def _phi_item(e: DiaryEntry, end: datetime, crop: str | None) -> dict[str, Any]:
+    """A spraying's pre-harvest interval: recorded in the diary, else from the product
+    list; ``phi_respected`` is None when neither knows it (never shown as respected)."""
+    gap = (end - aware(e.performed_at)).total_seconds() / 86400
+    phi, source = e.phi_days, "nhật ký" if e.phi_days is not None else None
+    if phi is None:
+        known = label_phi(e.product_name, crop)
+        phi, source = known if known else (None, None)
+    return {"phi_days": phi, "phi_source": source, "days_before_harvest": round(gap, 1),
+            "phi_respected": None if phi is None else gap >= phi}
+
+
 def diary_summary(session: Session, lot_id: int, days: int = 120) -> dict[str, Any]:
     """What a consumer page shows of a lot's diary: sprayings and fertilisings of its origin
     zone in the ``days`` before harvest (each with its PHI and whether it was respected),
@@ -140,6 +184,10 @@ def diary_summary(session: Session, lot_id: int, days: int = 120) -> dict[str, A
                 "irrigation": {"available": False, "readings": 0, "reason": "no origin zone"}}
     end = aware(lot.harvested_at) if lot.harvested_at else datetime.now(UTC)
     start = end - timedelta(days=days)
+    from server.models import Zone
+
+    zone = session.get(Zone, lot.zone_id)
+    crop = zone.crop if zone else None
     rows = session.exec(select(DiaryEntry).where(DiaryEntry.zone_id == lot.zone_id)
                         .where(DiaryEntry.performed_at >= start)
                         .where(DiaryEntry.performed_at <= end)
@@ -151,10 +199,7 @@ def diary_summary(session: Session, lot_id: int, days: int = 120) -> dict[str, A
                                 "active_ingredient": e.active_ingredient, "dose": e.dose,
                                 "dose_unit": e.dose_unit}
         if e.kind == DiaryKind.spraying:
-            gap = (end - aware(e.performed_at)).total_seconds() / 86400
-            item |= {"phi_days": e.phi_days, "days_before_harvest": round(gap, 1),
-                     "phi_respected": e.phi_days is None or gap >= e.phi_days}
-            sprayings.append(item)
+            sprayings.append(item | _phi_item(e, end, crop))
         elif e.kind == DiaryKind.fertilising:
             fertilisings.append(item)
     return {"lot_id": lot_id, "zone_id": lot.zone_id, "sprayings": sprayings,

@@ -1,340 +1,342 @@
-"""The EPCIS Event Hash ID (CBV 2.0, section 8.9): a syntax-agnostic fingerprint of an event.
+"""The EPCIS Event Hash ID (CBV 2.0 section 8.9): a syntax-agnostic fingerprint of an event.
 
-Written from the algorithm's published description (GS1 CBV 2.0 and the description that
-accompanies R. Tröger's reference implementation, ``epcis-event-hash-generator``):
+Interoperable hashes are only useful if every party computes the same string, so this module
+follows GS1's reference implementation (``epcis-event-hash-generator`` 1.9, the oracle of
+``tests/server/trace/test_event_hash*.py``) step by step, including where it reads the
+algorithm's description narrowly:
 
-1. take the event's fields in the *canonical property order* (below), skipping absent ones;
-2. write a value as ``key=value``, a parent as its key followed by its children, with no
-   separators; list children (``epc`` in ``epcList`` …) are sorted lexically (code points),
-   a list's name appears once; a child with its own fields (``quantityElement``,
-   ``sensorReport`` …) is written as one string and those strings are sorted;
-3. timestamps in UTC with millisecond precision and ``Z`` (sub-millisecond digits rounded);
-4. numbers without trailing zeros; whitespace around values trimmed;
-5. bare CBV values (``shipping``), CBV URNs (``urn:epcglobal:cbv:bizstep:shipping``) and
-   CURIEs (``cbv:``, ``gs1:``, document prefixes) expanded to their web URIs;
-6. EPC URIs (``urn:epc:id:…``, ``urn:epc:class:…``, ``urn:epc:idpat:…``) and any GS1 Digital
-   Link URI written as a *constrained canonical* Digital Link on ``https://id.gs1.org``:
-   no query string, only the finest identification level;
-7. ILMD and user extensions as ``{namespace}localName[=value]`` strings, sorted; extensions
-   inside ``readPoint`` / ``bizLocation`` / sensor elements prefixed by their parent's key;
-8. ``ni:///sha-256;<hex>?ver=CBV2.0`` (RFC 6920).
+1. bare CBV values (``shipping``, ``Temperature``) become web URIs by the EPCIS JSON-LD
+   context's term definitions of the ``@vocab``-typed fields; any other string equal to the
+   tail of exactly one such URI in the document is replaced too (the reference matches by
+   suffix);
+2. the event becomes a tree of (name, value, children): list members take their list's name
+   (``epcList`` → ``epc``, quantity lists → ``quantityElement``), children are sorted except
+   under ``bizTransaction``/``source``/``destination``; ``prefix:local`` keys and values with
+   a prefix the *document's* ``@context`` defines become ``{namespace}local``;
+3. the fields of the canonical property order are written first, ``key=value`` with no
+   separators; a field with children not in the order (user extensions, ``ilmd``, the
+   source/destination/business-transaction lists, ``certificationInfo``) is then written
+   with the remaining fields, sorted;
+4. values: CBV URNs → web URIs, numbers through ``float`` (``4.0`` → ``4``, ``4.50`` →
+   ``4.5``), identifiers → constrained canonical Digital Links
+   (:mod:`server.trace.dl_canonical`), ``time`` fields in UTC with milliseconds;
+5. ``ni:///sha-256;<hex>?ver=CBV2.0`` (RFC 6920).
 
-``eventID``, ``recordTime``, ``errorDeclaration`` and ``certificationInfo`` do not take
-part: an error declaration repeats the event it declares erroneous, with the same ID.
+``eventID``, ``recordTime`` and ``errorDeclaration`` do not take part: an error declaration
+repeats the event it declares erroneous, with the same ID.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import re
+import json
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from qr.gs1 import check_digit
+from server.trace.dl_canonical import canonical
 
-__all__ = ["prehash", "event_hash", "context_prefixes", "canonical_uri", "HASH_VERSION"]
+__all__ = ["prehash", "prehashes", "event_hash", "canonical_uri", "HASH_VERSION"]
 
 HASH_VERSION = "CBV2.0"
-_ID_GS1 = "https://id.gs1.org"
-_CBV = "https://ref.gs1.org/cbv/"
-_GS1_VOC_BARE = "https://ref.gs1.org/voc/"
-_DEFAULT_PREFIXES = {"gs1": "https://gs1.org/voc/", "cbv": _CBV,
-                     "epcis": "https://ref.gs1.org/epcis/",
-                     "cbvmda": "urn:epcglobal:cbv:mda"}
-_URN_CBV = {"bizstep": "BizStep-", "disp": "Disp-", "btt": "BTT-", "sdt": "SDT-", "er": "ER-"}
-_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-_SKIP = frozenset({"@context", "type", "isA", "eventID", "recordTime", "errorDeclaration",
-                   "certificationInfo", "eventTime", "eventTimeZoneOffset"})
-_PRIMARY = frozenset({"00", "01", "253", "255", "401", "402", "414", "417", "8003", "8004",
-                      "8006", "8010", "8017", "8018"})
-# Key qualifiers kept, per primary key, finest first.
-_QUALIFIERS = {"01": ("21", "10", "235"), "414": ("254",), "8006": ("21", "10"),
-               "8010": ("8011",)}
-_METADATA = ("time", "startTime", "endTime", "deviceID", "deviceMetadata", "rawData",
-             "dataProcessingMethod", "bizRules")
-_REPORT = ("type", "exception", "deviceID", "deviceMetadata", "rawData",
-           "dataProcessingMethod", "time", "microorganism", "chemicalSubstance", "value",
-           "component", "stringValue", "booleanValue", "hexBinaryValue", "uriValue",
-           "minValue", "maxValue", "meanValue", "sDev", "percRank", "percValue", "uom",
-           "coordinateReferenceSystem")
-_EPC_LISTS = ("epcList", "parentID", "inputEPCList", "childEPCs", "quantityList",
-              "childQuantityList", "inputQuantityList", "outputEPCList", "outputQuantityList")
+_CONTEXT_FILE = Path(__file__).parent / "schema" / "epcis-context.jsonld"
+_EXPANDED = ("https://ref.gs1.org/cbv", "https://gs1.org/voc")
+_QTY = [("epcClass", None), ("quantity", None), ("uom", None)]
+_ORDER: list[tuple[Any, Any]] = [
+    ("eventTime", None), ("eventTimeZoneOffset", None), ("certificationInfo", None),
+    ("parentID", None), ("epcList", [("epc", None)]), ("inputEPCList", [("epc", None)]),
+    ("childEPCs", [("epc", None)]), ("quantityList", [("quantityElement", _QTY)]),
+    ("childQuantityList", [("quantityElement", _QTY)]),
+    ("inputQuantityList", [("quantityElement", _QTY)]), ("outputEPCList", [("epc", None)]),
+    ("outputQuantityList", [("quantityElement", _QTY)]), ("action", None),
+    ("transformationID", None), ("bizStep", None), ("disposition", None),
+    ("persistentDisposition", [("set", None), ("unset", None)]),
+    ("readPoint", [("id", None)]), ("bizLocation", [("id", None)]),
+    ("bizTransactionList", [(("type", None), ("bizTransaction", None))]),
+    ("sourceList", [(("type", None), ("source", None))]),
+    ("destinationList", [(("type", None), ("destination", None))]),
+    ("sensorElementList", [("sensorElement", [
+        ("sensorMetadata", [(k, None) for k in (
+            "time", "startTime", "endTime", "deviceID", "deviceMetadata", "rawData",
+            "dataProcessingMethod", "bizRules")]),
+        ("sensorReport", [(k, None) for k in (
+            "type", "exception", "deviceID", "deviceMetadata", "rawData",
+            "dataProcessingMethod", "time", "microorganism", "chemicalSubstance", "value",
+            "component", "stringValue", "booleanValue", "hexBinaryValue", "uriValue",
+            "minValue", "maxValue", "meanValue", "sDev", "percRank", "percValue", "uom",
+            "coordinateReferenceSystem")])])])]
+_UNORDERED_SKIP = ("recordTime", "eventID", "type", "errorDeclaration")
+_KEEP_ORDER = ("bizTransaction", "source", "destination")
+
+Node = tuple[Any, ...]  # (name, value, children) or, in the three typed lists, (type, target)
 
 
-def context_prefixes(context: Any) -> dict[str, str]:
-    """The namespace prefixes a JSON-LD ``@context`` (string, object or list) defines."""
-    out = dict(_DEFAULT_PREFIXES)
-    items = context if isinstance(context, list) else [context]
-    for item in items:
-        if isinstance(item, Mapping):
-            for key, value in item.items():
-                if isinstance(value, str) and not key.startswith("@"):
-                    out[key] = value
+# ------------------------------------------------------------------ 1. bare CBV values
+
+
+@functools.cache
+def _vocab_terms() -> dict[str, dict[str, str]]:
+    """``@vocab``-typed field → its terms as full URIs, from the EPCIS context."""
+    ctx = json.loads(_CONTEXT_FILE.read_text("utf-8"))["@context"]
+    prefixes = {k: v for k, v in ctx.items() if isinstance(v, str) and v.startswith("http")}
+    out: dict[str, dict[str, str]] = {}
+
+    def walk(scope: Mapping[str, Any], inherited: dict[str, str]) -> None:
+        for key, value in scope.items():
+            if not isinstance(value, dict):
+                continue
+            inner = value.get("@context") or {}
+            terms = dict(inherited)
+            for part in inner if isinstance(inner, list) else [inner]:
+                terms.update({t: _curie(v, prefixes) for t, v in part.items()
+                              if isinstance(v, str) and not t.startswith("@")})
+            if value.get("@type") == "@vocab" or key in ("type", "exception", "component"):
+                out.setdefault(key, {}).update(terms)
+            for part in inner if isinstance(inner, list) else [inner]:
+                walk(part, terms)
+    walk(ctx, {})
     return out
 
 
-def _timestamp(value: str) -> str:
-    text = value.strip()
-    m = re.fullmatch(r"^(.*T\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$", text)
-    if not m:
+def _curie(value: str, prefixes: Mapping[str, str]) -> str:
+    head, sep, tail = value.partition(":")
+    return prefixes[head] + tail if sep and head in prefixes else value
+
+
+def _expanded(doc: Any, terms: dict[str, dict[str, str]], out: set[str]) -> None:
+    """The web-vocabulary URIs JSON-LD expansion gives for the document's ``@vocab`` fields."""
+    if isinstance(doc, list):
+        for item in doc:
+            _expanded(item, terms, out)
+    elif isinstance(doc, dict):
+        for key, value in doc.items():
+            if key in terms:
+                for v in value if isinstance(value, list) else [value]:
+                    if isinstance(v, str):
+                        full = terms[key].get(v) or _curie(v, {"cbv": "https://ref.gs1.org/cbv/",
+                                                               "gs1": "https://gs1.org/voc/"})
+                        if full.startswith(_EXPANDED):
+                            out.add(full)
+            _expanded(value, terms, out)
+
+
+def _replace_bare(doc: Any, expanded: set[str]) -> Any:
+    if isinstance(doc, str):
+        hits = [e for e in expanded if e.endswith("-" + doc) or e.endswith("/" + doc)]
+        return hits[0] if len(hits) == 1 else doc
+    if isinstance(doc, list):
+        return [_replace_bare(v, expanded) for v in doc]
+    if isinstance(doc, dict):
+        return {k: _replace_bare(v, expanded) for k, v in doc.items()}
+    return doc
+
+
+# ------------------------------------------------------------------ 2. the tree
+
+
+def _namespaces(context: Any) -> dict[str, str]:
+    out: dict[str, str] = {}
+    if isinstance(context, list):
+        for item in context:
+            if isinstance(item, Mapping):
+                out.update({k: "{" + str(v) + "}" for k, v in item.items()})
+    return out
+
+
+def _ns(text: Any, ns: Mapping[str, str], value: bool = False) -> Any:
+    if not isinstance(text, str):
         return text
-    base = datetime.fromisoformat(m.group(1) + (m.group(3).replace("Z", "+00:00")))
-    frac = Decimal("0" + (m.group(2) or ".0")).quantize(Decimal("0.001"), ROUND_HALF_UP)
-    moment = base.astimezone(UTC) + timedelta(milliseconds=int(frac * 1000))
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def _number(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-        return str(value)
-    text = str(value).strip()
-    if _NUMBER.fullmatch(text):
-        d = Decimal(text)
-        if d == d.to_integral_value():
-            return str(int(d))
-        return format(d.normalize(), "f")
+    head, sep, tail = text.partition(":")
+    if sep and head in ns:
+        return (ns[head].replace("{", "").replace("}", "") if value else ns[head]) + tail
     return text
 
 
-def _gtin14(company: str, ref: str) -> str:
-    body = ref[:1] + company + ref[1:]
-    return body + str(check_digit(body))
+def _tree(obj: Any, ns: Mapping[str, str]) -> Node:
+    if isinstance(obj, list):
+        children: list[Node] = [_tree(c, ns) for c in obj]
+        if not any(k in obj for k in _KEEP_ORDER):
+            children.sort()
+        return ("", "", children)
+    if not isinstance(obj, dict):
+        return ("", str(_ns(obj, ns, True)), [])
+    name = obj["type"] if "type" in obj else ""
+    out: list[Node] = []
+    for key, val in obj.items():
+        if key in ("#text", "rdfs:comment", "comment"):
+            continue
+        child = _tree(val, ns)
+        key = _ns(key, ns)
+        if isinstance(val, list):
+            out.extend((key, el[1], el[2]) for el in child[2])
+        else:
+            out.append((key, child[1], child[2]))
+    if not any(k in obj for k in _KEEP_ORDER):
+        out.sort()
+    return (name, obj.get("#text", ""), out)
 
 
-def _with_check(digits: str) -> str:
-    return digits + str(check_digit(digits))
+def _corrected(node: Node) -> Node:
+    """The JSON tree in the shape of the XML one (the reference's structure correction)."""
+    children = list(node[2]) if len(node) > 2 else []
+    lists: dict[str, list[Node]] = {}
+    for el in [e for e in children if not isinstance(e[0], tuple) and e[0].endswith("List")]:
+        lists.setdefault(el[0], []).append((el[0][:-4], el[1], el[2]))
+        children.remove(el)
+    for name, elements in lists.items():
+        if name in ("sourceList", "destinationList", "bizTransactionList"):
+            children.append((name, "", [(e[2][0], e[2][1]) for e in elements]))
+        else:
+            children.append((name, "", elements))
+    epcs: list[Node] = [("epc", e[1], []) for e in children if e[0] == "childEPCs"]
+    children = [e for e in children if e[0] != "childEPCs"]
+    if epcs:
+        children.append(("childEPCs", "", epcs))
+    fixed = [e if e[0] in ("sourceList", "destinationList", "bizTransactionList")
+             else _corrected(e) for e in children]
+    name = node[0]
+    if name in ("inputEPC", "outputEPC"):
+        name = "epc"
+    elif name in ("inputQuantity", "outputQuantity", "childQuantity") or (
+            name == "quantity" and fixed):
+        name = "quantityElement"
+    return (name, node[1], fixed)
 
 
-def _epc_urn(uri: str) -> str | None:
-    """An EPC (pure identity, class or pattern) URN as a Digital Link path, or None."""
-    m = re.fullmatch(r"^urn:epc:(id|class|idpat):([a-z0-9]+):(.+)$", uri)
-    if not m:
-        return None
-    scheme, kind, rest = m.groups()
-    p = rest.split(".")
+# ------------------------------------------------------------------ 3./4. the string
+
+
+def _timestamp(text: str) -> str:
     try:
-        if kind == "sgtin" and len(p) == 3:
-            path = f"/01/{_gtin14(p[0], p[1])}"
-            return path if p[2] == "*" else f"{path}/21/{p[2]}"
-        if kind == "lgtin" and len(p) == 3:
-            return f"/01/{_gtin14(p[0], p[1])}/10/{p[2]}"
-        if kind == "sscc" and len(p) == 2:
-            return f"/00/{_with_check(p[1][:1] + p[0] + p[1][1:])}"
-        if kind == "sgln" and len(p) == 3:
-            path = f"/414/{_with_check(p[0] + p[1])}"
-            return path if p[2] in ("0", "*") else f"{path}/254/{p[2]}"
-        if kind == "pgln" and len(p) == 2:
-            return f"/417/{_with_check(p[0] + p[1])}"
-        if kind == "gdti" and len(p) == 3:
-            return f"/253/{_with_check(p[0] + p[1])}{p[2]}"
-        if kind == "grai" and len(p) == 3:
-            return f"/8003/{_with_check('0' + p[0] + p[1])}{p[2]}"
-        if kind == "giai" and len(p) == 2:
-            return f"/8004/{p[0]}{p[1]}"
-        if kind == "gsrn" and len(p) == 2:
-            return f"/8018/{_with_check(p[0] + p[1])}"
-        if kind == "sgcn" and len(p) == 3:
-            return f"/255/{_with_check(p[0] + p[1])}{p[2]}"
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        return None
-    return None
+        return text
+    moment = moment.astimezone(UTC)
+    micro = round(moment.microsecond, -3)
+    if micro >= 1_000_000:
+        return text
+    moment = moment.replace(microsecond=micro)
+    return moment.isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
-def _digital_link(uri: str) -> str | None:
-    """A GS1 Digital Link URI in constrained canonical form, or None if it is not one."""
-    m = re.match(r"^https?://[^/?#]+(/[^?#]*)", uri)
-    if not m:
-        return None
-    segs = [s for s in m.group(1).split("/") if s]
-    for i, seg in enumerate(segs):
-        if seg in _PRIMARY and (len(segs) - i) % 2 == 0 and all(
-                s.isdigit() for s in segs[i::2]):
-            pairs = dict(zip(segs[i::2], segs[i + 1::2]))
-            key = segs[i]
-            value = pairs[key]
-            if key == "01" and value.isdigit() and len(value) < 14:
-                value = value.rjust(14, "0")
-            out = f"/{key}/{value}"
-            for q in _QUALIFIERS.get(key, ()):
-                if q in pairs:
-                    out += f"/{q}/{pairs[q]}"
-                    break
-            return out
-    return None
+def _number(text: str) -> str:
+    try:
+        value = float(text)
+        return str(int(value)) if int(value) == value else str(value)
+    except (ValueError, OverflowError):
+        return text
+
+
+def _value(text: str) -> str:
+    for urn, web in (("urn:epcglobal:cbv:bizstep:", "https://ref.gs1.org/cbv/BizStep-"),
+                     ("urn:epcglobal:cbv:disp:", "https://ref.gs1.org/cbv/Disp-"),
+                     ("urn:epcglobal:cbv:btt:", "https://ref.gs1.org/cbv/BTT-"),
+                     ("urn:epcglobal:cbv:sdt:", "https://ref.gs1.org/cbv/SDT-"),
+                     ("urn:epcglobal:cbv:er:", "https://ref.gs1.org/cbv/ER-")):
+        text = text.replace(urn, web)
+    text = _number(text)
+    return canonical(text) or text
 
 
 def canonical_uri(value: str, prefixes: Mapping[str, str] | None = None) -> str:
-    """Expand CBV URNs and CURIEs; turn EPC URNs and Digital Links into canonical ones."""
-    text = value.strip()
-    m = re.fullmatch(r"^urn:epcglobal:cbv:(bizstep|disp|btt|sdt|er):(.+)$", text)
-    if m:
-        return _CBV + _URN_CBV[m.group(1)] + m.group(2)
-    path = _epc_urn(text)
-    if path:
-        return _ID_GS1 + path
-    if ":" in text and not text.startswith(("http://", "https://", "urn:")):
-        prefix, _, local = text.partition(":")
-        ns = (prefixes or _DEFAULT_PREFIXES).get(prefix)
-        if ns:
-            text = ns + local
-    path = _digital_link(text)
-    if path:
-        return _ID_GS1 + path
-    return text
+    """A value as the hash writes it (CBV URNs as web URIs, identifiers as canonical
+    Digital Links); anything else unchanged."""
+    return _value(value.strip())
 
 
-class _Canon:
-    def __init__(self, prefixes: Mapping[str, str]) -> None:
-        self.prefixes = prefixes
-
-    def value(self, key: str, value: Any, bare: str | None = None) -> str:
-        if isinstance(value, (bool, int, float)):
-            return _number(value)
-        text = str(value).strip()
-        if "time" in key.lower() and "offset" not in key.lower():
-            return _timestamp(text)
-        if bare and text and ":" not in text:
-            return bare + text
-        return _number(canonical_uri(text, self.prefixes))
-
-    def kv(self, key: str, value: Any, bare: str | None = None) -> str:
-        return f"{key}={self.value(key, value, bare)}"
-
-    def name(self, key: str) -> str:
-        """``prefix:local`` → ``{namespace}local`` for extension keys."""
-        prefix, sep, local = key.partition(":")
-        if sep and prefix in self.prefixes:
-            return "{" + self.prefixes[prefix] + "}" + local
-        return key
-
-    def generic(self, key: str, value: Any) -> list[str]:
-        """Extension element(s) as sorted-ready strings (a list gives one string per item)."""
-        name = self.name(key)
-        if isinstance(value, list):
-            return [s for item in value for s in self.generic(key, item)]
-        if isinstance(value, Mapping):
-            inner = sorted(s for k, v in value.items() if not k.startswith("@")
-                           for s in self.generic(k, v))
-            return [name + "".join(inner)]
-        return [f"{name}={self.value(key, value)}"]
-
-    def fields(self, obj: Mapping[str, Any], order: tuple[str, ...],
-               bare: Mapping[str, str] | None = None) -> str:
-        return "".join(self.kv(k, obj[k], (bare or {}).get(k)) for k in order if k in obj)
+def _child(child: Node, order: Any) -> str:
+    grand = _ordered(child[2], order) if order else ""
+    text = ""
+    if child[1]:
+        text = child[1].strip()
+        low = child[0].lower()
+        text = _timestamp(text) if "time" in low and "offset" not in low else _value(text)
+        text = "=" + text if text else ""
+    return child[0] + text + grand if text or grand else ""
 
 
-def _quantities(c: _Canon, items: list[Mapping[str, Any]]) -> list[str]:
-    return ["quantityElement" + c.fields(q, ("epcClass", "quantity", "uom")) for q in items]
+def _extensions(children: list[Node]) -> list[Node]:
+    """User extensions inside an element (``{ns/}name``), taken out to follow its fields."""
+    if len(children) <= 1 or any(
+            "eventTime" in c[0] or "action" in c[0] for c in children):
+        return []
+    ext = [c for c in children if isinstance(c[0], str) and "{" in c[0] and "/}" in c[0]]
+    for c in ext:
+        children.remove(c)
+    return ext
 
 
-def _typed(c: _Canon, items: list[Mapping[str, Any]], key: str, bare: str) -> list[str]:
-    out = []
-    for item in items:
-        typ = f"type={c.value('type', item['type'], bare)}" if "type" in item else ""
-        out.append(typ + c.kv(key, item[key]) if key in item else typ)
-    return out
+def _ordered(children: list[Node], order: list[tuple[Any, Any]]) -> str:
+    out = ""
+    ext = _extensions(children)
+    for name, sub in order:
+        values = []
+        for child in [c for c in children if c[0] == name]:
+            text = _child(child, sub)
+            if text:
+                values.append(text)
+            if not child[2]:
+                children.remove(child)
+        values.sort()
+        if "".join(values):
+            out += "".join(values)
+    return out + _generic(ext) if ext else out
+
+
+def _generic(children: list[Node]) -> str:
+    values = []
+    for child in children:
+        if len(child) == 2 and isinstance(child[0], tuple):
+            values.append(_generic(list(child)))
+            continue
+        text = child[1].strip()
+        text = "=" + _value(text) if text else ""
+        values.append(child[0] + text + _generic(child[2]))
+    if len(children) > 1 and not any(c[0] in _KEEP_ORDER for c in children):
+        values.sort()
+    return "".join(values)
+
+
+def _event_prehash(event: Mapping[str, Any], ns: Mapping[str, str]) -> str:
+    node = _corrected(_tree(dict(event), ns))
+    children = list(node[2])
+    head = "eventType=" + str(node[0]) + _ordered(children, _ORDER)
+    rest = [c for c in children if c[0] not in _UNORDERED_SKIP]
+    return head + (_generic(rest) if rest else "")
+
+
+def _split(event: Mapping[str, Any], context: Any) -> tuple[dict[str, Any], Any]:
+    ev = dict(event)
+    own = ev.pop("@context", None)
+    if context is None:
+        context = own
+    elif own is not None:
+        context = [*(context if isinstance(context, list) else [context]),
+                   *(own if isinstance(own, list) else [own])]
+    return ev, context
+
+
+def prehashes(document: Mapping[str, Any]) -> list[str]:
+    """The pre-hash strings of every event of an EPCIS document, as the reference computes
+    them over the whole document."""
+    body = document.get("epcisBody") or {}
+    events = body.get("eventList") or ([body["event"]] if "event" in body else [])
+    found: set[str] = set()
+    _expanded(dict(document), _vocab_terms(), found)
+    doc = _replace_bare(dict(document), found)
+    ns = _namespaces(doc.get("@context"))
+    body = doc.get("epcisBody") or {}
+    events = body.get("eventList") or ([body["event"]] if "event" in body else [])
+    return [_event_prehash(e, ns) for e in events]
 
 
 def prehash(event: Mapping[str, Any], context: Any = None) -> str:
-    """The canonical pre-hash string of one EPCIS event (JSON/JSON-LD form).
-
-    Long because it walks the fields in the order the event-hash algorithm fixes, one short
-    block per field; split up, that order (which the hash depends on) would be hard to check.
-    """
-    c = _Canon(context_prefixes(context if context is not None else event.get("@context")))
-    out = [f"eventType={event.get('type') or event.get('isA')}"]
-    if "eventTime" in event:
-        out.append(c.kv("eventTime", event["eventTime"]))
-    if "eventTimeZoneOffset" in event:
-        out.append(f"eventTimeZoneOffset={str(event['eventTimeZoneOffset']).strip()}")
-    lists = {"epcList": "epc", "inputEPCList": "epc", "childEPCs": "epc", "outputEPCList": "epc"}
-    for key in _EPC_LISTS:
-        if key not in event:
-            continue
-        value = event[key]
-        if key == "parentID":
-            out.append(c.kv(key, value))
-        elif key in lists:
-            items = sorted(c.kv("epc", v) for v in value)
-            if items:
-                out.append(key + "".join(items))
-        else:
-            items = sorted(_quantities(c, value))
-            if items:
-                out.append(key + "".join(items))
-    for key in ("action", "transformationID"):
-        if key in event:
-            out.append(f"{key}={str(event[key]).strip()}")
-    if "bizStep" in event:
-        out.append(c.kv("bizStep", event["bizStep"], _CBV + "BizStep-"))
-    if "disposition" in event:
-        out.append(c.kv("disposition", event["disposition"], _CBV + "Disp-"))
-    pd = event.get("persistentDisposition")
-    if pd:
-        parts = [s for k in ("set", "unset")
-                 for s in sorted(c.kv(k, v, _CBV + "Disp-") for v in pd.get(k, []))]
-        out.append("persistentDisposition" + "".join(parts))
-    extensions: list[str] = []
-    for key in ("readPoint", "bizLocation"):
-        if key in event and isinstance(event[key], Mapping):
-            where = event[key]
-            if "id" in where:
-                out.append(key + c.kv("id", where["id"]))
-            rest = sorted(s for k, v in where.items() if k != "id" for s in c.generic(k, v))
-            if rest:
-                extensions.append(key + "".join(rest))
-    for key, child, bare in (("bizTransactionList", "bizTransaction", "BTT-"),
-                             ("sourceList", "source", "SDT-"),
-                             ("destinationList", "destination", "SDT-")):
-        if event.get(key):
-            out.append(key + "".join(sorted(_typed(c, event[key], child, _CBV + bare))))
-    if event.get("sensorElementList"):
-        out.append(_sensors(c, event["sensorElementList"], extensions))
-    if event.get("ilmd"):
-        ilmd = sorted(s for k, v in event["ilmd"].items() if not k.startswith("@")
-                      for s in c.generic(k, v))
-        out.append("ilmd" + "".join(ilmd))
-    known = set(_EPC_LISTS) | {"action", "transformationID", "bizStep", "disposition",
-                               "persistentDisposition", "readPoint", "bizLocation",
-                               "bizTransactionList", "sourceList", "destinationList",
-                               "sensorElementList", "ilmd"} | _SKIP
-    extensions += [s for k, v in event.items() if k not in known and not k.startswith("@")
-                   for s in c.generic(k, v)]
-    return "".join(out) + "".join(sorted(extensions))
-
-
-def _sensors(c: _Canon, elements: list[Mapping[str, Any]], extensions: list[str]) -> str:
-    strings = []
-    for element in elements:
-        text = "sensorElement"
-        ext_parts: list[str] = []
-        meta = element.get("sensorMetadata") or {}
-        if meta:
-            text += "sensorMetadata" + c.fields(meta, _METADATA)
-            extra = sorted(s for k, v in meta.items() if k not in _METADATA
-                           for s in c.generic(k, v))
-            if extra:
-                ext_parts.append("sensorMetadata" + "".join(extra))
-        reports = []
-        for report in element.get("sensorReport") or []:
-            reports.append("sensorReport" + c.fields(report, _REPORT, {"type": _GS1_VOC_BARE}))
-            extra = sorted(s for k, v in report.items() if k not in _REPORT
-                           for s in c.generic(k, v))
-            if extra:
-                ext_parts.append("sensorReport" + "".join(extra))
-        text += "".join(sorted(reports))
-        strings.append(text)
-        rest = sorted(s for k, v in element.items()
-                      if k not in ("sensorMetadata", "sensorReport") for s in c.generic(k, v))
-        if ext_parts or rest:
-            extensions.append("sensorElement" + "".join(ext_parts) + "".join(rest))
-    return "".join(sorted(strings))
+    """The canonical pre-hash string of one EPCIS event (JSON/JSON-LD form); ``context`` is
+    its document's ``@context`` (an event's own ``@context`` is added to it)."""
+    ev, ctx = _split(event, context)
+    return prehashes({"@context": ctx, "epcisBody": {"eventList": [ev]}})[0]
 
 
 def event_hash(event: Mapping[str, Any], context: Any = None) -> str:

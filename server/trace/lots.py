@@ -36,6 +36,8 @@ from server.trace import epcis
 from server.trace.diary import aware, check_phi
 from server.trace.event_hash import event_hash
 from server.trace.lineage import lineage
+from server.trace.master_data import harvest_ilmd
+from server.trace.sscc import new_cartons
 from server.trace.tenancy import own_location, own_product, own_zone
 
 __all__ = ["EVENT_KINDS", "KIND_LABELS_VI", "find_lot", "lot_class", "create_lot", "store_event",
@@ -160,8 +162,11 @@ def record_event(session: Session, base: str, lot: Lot, kind: str, *,
         n = carton_count or 1
         if not 1 <= n <= 500:
             raise Invalid("A packing records 1 to 500 cartons.")
-        ids = cartons or [gs1.digital_link(base, product.gtin, lot.code, f"T{lot.id}-{i + 1}")
-                          for i in range(n)]
+        # Cartons get SSCCs when the co-op has a GS1 company prefix (their Digital Links
+        # /00/<SSCC> are the parentIDs); otherwise a serialised Digital Link of the lot.
+        ids = (cartons or new_cartons(session, base, lot, n, qty, when)
+               or [gs1.digital_link(base, product.gtin, lot.code, f"T{lot.id}-{i + 1}")
+                   for i in range(n)])
         # One AggregationEvent per carton, each with its share of the lot.
         row = None
         for parent in ids:
@@ -180,6 +185,8 @@ def record_event(session: Session, base: str, lot: Lot, kind: str, *,
         read_point=read_point, sensors=epcis.sensor_elements(sensors or [], when),
         destinations=([{"type": "location", "destination": destination}] if destination
                       else None))
+    if kind == "harvest":
+        ev.update(harvest_ilmd(session, lot, when))
     row, _ = store_event(session, lot.organisation_id, ev,
                          [(lot.id, LotLinkRole.subject, qty)], user_id=user_id)
     if kind == "harvest":

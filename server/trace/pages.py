@@ -7,6 +7,7 @@ browser has it, typed codes otherwise) and records the shipment.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Form, Request
@@ -18,8 +19,9 @@ from server.deps import CurrentUser, SessionDep, SettingsDep
 from server.errors import DomainError
 from server.models.trace import Lot, Product
 from server.templating import render
-from server.trace import epcis, lots, stamping
+from server.trace import epcis, lots, markets, stamping
 from server.trace.access import RECORDERS, load_lot
+from server.trace.cartons import scanned_carton
 
 __all__ = ["router"]
 
@@ -54,7 +56,8 @@ def trace_lot(request: Request, lot_id: int, who: CurrentUser, session: SessionD
     return render(request, "trace_lot.html", {
         "who": who, "lot": lot, "product": product, "steps": steps,
         "buttons": [(k, icon, lots.KIND_LABELS_VI[k]) for k, icon in BUTTONS],
-        "flags": stamping.open_flags(session, lot_id), "done": done, "error": error})
+        "flags": stamping.open_flags(session, lot_id), "done": done, "error": error,
+        "markets": markets.readiness_all(session, lot, date.today())})
 
 
 @router.post("/trace/lots/{lot_id}/events")
@@ -70,10 +73,26 @@ def trace_lot_event(lot_id: int, who: CurrentUser, session: SessionDep, settings
     return RedirectResponse(f"/trace/lots/{lot_id}?done={kind}", status_code=303)
 
 
+def _market_names() -> list[tuple[str, str]]:
+    return [(k, v["name"][0]) for k, v in markets.rules()["markets"].items()]
+
+
 @router.get("/trace/ship", response_class=HTMLResponse)
 def trace_ship(request: Request, who: CurrentUser, shipped: int | None = None,
                error: str | None = None) -> HTMLResponse:
-    return render(request, "trace_ship.html", {"who": who, "shipped": shipped, "error": error})
+    return render(request, "trace_ship.html", {"who": who, "shipped": shipped, "error": error,
+                                               "markets": _market_names()})
+
+
+def _unready(session: SessionDep, lots_: list[Lot], market: str) -> list[str]:
+    """For an export: each lot's missing items for ``market`` (none if ready or overridden),
+    checked before anything is recorded."""
+    out = []
+    for lot in lots_:
+        r = markets.readiness(session, lot, market, date.today())
+        if r.missing and r.overridden is None:
+            out.append(f"Lô {lot.code}: thiếu " + "; ".join(m["vi"] for m in r.missing))
+    return out
 
 
 def _may_record(who: CurrentUser, lot: Lot) -> bool:
@@ -83,18 +102,23 @@ def _may_record(who: CurrentUser, lot: Lot) -> bool:
 @router.post("/trace/ship")
 def trace_ship_submit(request: Request, who: CurrentUser, session: SessionDep,
                       settings: SettingsDep, codes: str = Form(max_length=50_000),
-                      destination: str = Form(default="", max_length=300)) -> Response:
+                      destination: str = Form(default="", max_length=300),
+                      market: str = Form(default="", max_length=2)) -> Response:
     """Each scanned carton code is a GS1 Digital Link ``/01/<GTIN>/10/<lot>[/21/<serial>]``;
     the cartons of each lot are recorded as one shipping event of that lot."""
     by_lot: dict[int, tuple[Lot, list[str]]] = {}
     bad: list[str] = []
     for raw in dict.fromkeys(c.strip() for c in codes.splitlines() if c.strip()):
-        try:
-            parts = parse_digital_link(raw)
-        except ValueError:
-            bad.append(raw)
-            continue
-        lot = lots.find_lot(session, parts.gtin, parts.lot or "")
+        carton = scanned_carton(session, settings.public_base_url, raw)
+        if carton is not None:  # a carton's SSCC (AI 00), shipped as its Digital Link
+            lot, raw = carton[0], (carton[1] if carton[0] is not None else raw)
+        else:
+            try:
+                parts = parse_digital_link(raw)
+            except ValueError:
+                bad.append(raw)
+                continue
+            lot = lots.find_lot(session, parts.gtin, parts.lot or "")
         if lot is None or lot.id is None or not _may_record(who, lot):
             bad.append(raw)  # another co-op's carton reads like an unknown one (no 403)
             continue
@@ -102,7 +126,16 @@ def trace_ship_submit(request: Request, who: CurrentUser, session: SessionDep,
     if bad or not by_lot:
         return render(request, "trace_ship.html", {
             "who": who, "shipped": None, "codes": codes, "bad": bad,
-            "error": "unknown" if bad else "empty"}, status=422)
+            "error": "unknown" if bad else "empty", "markets": _market_names()}, status=422)
+    if market and market not in markets.market_codes():
+        bad.append(market)
+    unready = _unready(session, [lot for lot, _ in by_lot.values()], market) \
+        if market and not bad else []
+    if bad or unready:
+        return render(request, "trace_ship.html", {
+            "who": who, "shipped": None, "codes": codes, "bad": bad, "unready": unready,
+            "market": market, "error": "unready" if unready else "market",
+            "markets": _market_names()}, status=409 if unready else 422)
     for lot, cartons in by_lot.values():
         lots.record_event(session, settings.public_base_url, lot, "ship", cartons=cartons,
                           destination=destination.strip() or None, user_id=who.id)

@@ -96,8 +96,10 @@ P, C, DI, CO = (
         (4, D(2025, 7, 6), P),
         (5, D(2025, 7, 6), C),
         (3, D(2026, 5, 1), P),
-        # 148/QĐ-TTg (24/02/2023 – 05/07/2025): district 3, province 4, central 5.
-        (3, D(2025, 7, 5), DI),
+        # 148/QĐ-TTg (24/02/2023 – 30/06/2025): district 3, province 4, central 5;
+        # 01–05/07/2025 no district exists: the province takes 3 stars too.
+        (3, D(2025, 6, 30), DI),
+        (3, D(2025, 7, 5), P),
         (4, D(2025, 7, 5), P),
         (5, D(2025, 7, 5), C),
         (3, D(2023, 2, 24), DI),

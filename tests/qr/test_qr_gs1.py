@@ -198,7 +198,8 @@ def test_bad_build_values() -> None:
     "https://nongso.vn/01/08934602001078/10/L@1",
     "https://nongso.vn/01/08934602001078/10/L 1",
     "https://nongso.vn/01/08934602001078/21/S/10/L",   # qualifiers out of order
-    "https://nongso.vn/01/08934602001078/22/V",
+    "https://nongso.vn/01/08934602001078/10/L/22/V",   # CPV after the lot
+    "https://nongso.vn/01/08934602001078/235/T/21/S",  # nothing follows a TPX
     "https://nongso.vn/00/106141411234567897",
     "https://nongso.vn//01/08934602001078",
     "ftp://nongso.vn/01/08934602001078",
@@ -210,6 +211,14 @@ def test_bad_build_values() -> None:
 def test_malformed_uris_rejected(uri: str) -> None:
     with pytest.raises(DigitalLinkError):
         gs1.parse_digital_link(uri)
+
+
+def test_every_gtin_qualifier_is_parsed() -> None:
+    """GS1-Conformant Resolver 2.1/§5.1: every key qualifier of a supported key (CPV 22,
+    lot 10, serial 21, TPX 235)."""
+    link = gs1.parse_digital_link("https://nongso.vn/01/08934602001078/22/V%2F1/10/L/21/S")
+    assert (link.gtin, link.cpv, link.lot, link.serial) == ("08934602001078", "V/1", "L", "S")
+    assert gs1.parse_digital_link("/01/08934602001078/235/T-9").tpx == "T-9"
 
 
 _AI82 = st.text(alphabet="!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_"

@@ -92,3 +92,19 @@ def test_resolver_rate_limits_failed_lookups_not_genuine_scans(world: World) -> 
     assert r.json()["detail"] and r.headers["access-control-allow-origin"] == "*"
     # a genuine stamp is still answered from this address (carrier NAT: issue 15.12)
     assert c.get(good, headers={"Accept": "application/json"}).status_code == 200
+
+
+def test_registries_of_several_workers_are_summed(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Two workers' files in one directory: the sum, whichever worker answers (``serve
+    --workers 2`` for real: tests/cluster/test_cluster.py, node A)."""
+    regs = [metrics.Registry(), metrics.Registry()]
+    for i, reg in enumerate(regs):
+        reg.add(metrics.Counter("t_total", "A counter.")).inc(i + 1, status="200")
+        reg.add(metrics.Histogram("t_seconds", "A histogram.", buckets=(1.0,))).observe(0.5)
+    multi = [metrics.MultiProcess(tmp_path, reg) for reg in regs]
+    for m in multi:
+        m.flush()
+    for m in multi:
+        out = _parse(m.render())
+        assert out['t_total{status="200"}'] == 3 and out["t_seconds_count"] == 2
+

@@ -145,6 +145,39 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/zones/{zone_id}/water"): H, ("POST", "/zones/{zone_id}/stop"): H,
     ("POST", "/alerts/{alert_id}/ack"): D, ("GET", "/zones/{zone_id}/irrigation"): H,
     ("POST", "/zones/{zone_id}/irrigation"): H,
+    # issues 18, 19, 22: crop stages, co-op irrigation view, council seats, dossier on paper,
+    # device config
+    ("GET", "/api/v1/zones/{zone_id}/irrigation/stages"): H,
+    ("POST", "/api/v1/zones/{zone_id}/irrigation/stage/reset"): H,
+    ("POST", "/zones/{zone_id}/irrigation/stage-reset"): H,
+    ("GET", "/api/v1/irrigation/overview"): L, ("GET", "/coop/irrigation"): OWN,
+    ("GET", "/api/v1/ocop/councils/{organisation_id}/seats"): D,
+    ("PUT", "/api/v1/ocop/councils/{organisation_id}/seats"): D,
+    ("GET", "/api/v1/ocop/dossiers/{dossier_id}/dossier.pdf"): H,
+    ("GET", "/api/v1/ocop/dossiers/{dossier_id}/minutes.pdf"): H,
+    ("GET", "/api/v1/devices/{device_id}/config"): H, ("PUT", "/api/v1/devices/{device_id}/config"): H,
+    # issue 17: GI rights, codes per market, export readiness, administrative units
+    ("GET", "/api/v1/admin-units/communes"): OWN, ("GET", "/api/v1/admin-units/provinces"): OWN,
+    ("GET", "/api/v1/gi-rights"): L, ("POST", "/api/v1/gi-rights"): D,
+    ("PUT", "/api/v1/gi-rights/{right_id}"): H, ("POST", "/api/v1/gi-rights/{right_id}/verify"): D,
+    ("GET", "/api/v1/lots/{lot_id}/export-readiness"): H,
+    ("POST", "/api/v1/lots/{lot_id}/export-override"): H,
+    ("GET", "/api/v1/registration-codes/{code_id}/markets"): H,
+    ("POST", "/api/v1/registration-codes/{code_id}/markets"): H,
+    ("POST", "/api/v1/registration-codes/{code_id}/markets/{market}/revoke"): H,
+    # issue 21: phone pages (menu by role, offline diary, lots, stamps, devices, dashboard)
+    ("GET", "/coop/dashboard"): OWN, ("GET", "/coop/devices"): OWN, ("GET", "/coop/lots"): OWN,
+    ("GET", "/coop/certificates"): OWN, ("GET", "/coop/stamps"): OWN,
+    ("GET", "/coop/stamps/progress"): OWN, ("GET", "/farm/alerts"): OWN,
+    ("GET", "/coop/stamps/lookup"): OWN, ("GET", "/coop/stamps/{serial}"): H,
+    ("GET", "/farm/diary"): OWN, ("GET", "/farm/sw.js"): OWN,
+    ("GET", "/farm/diary/{entry_id}/photo"): H, ("POST", "/farm/diary/entries"): H,
+    ("GET", "/coop/lots/{lot_id}/stamps"): H, ("POST", "/coop/lots/{lot_id}/stamps"): H,
+    ("POST", "/coop/lots/{lot_id}/recall"): H, ("POST", "/coop/lots"): H,
+    ("POST", "/coop/lots/split"): H, ("POST", "/coop/lots/merge"): H,
+    ("POST", "/coop/stamp-batches/{batch_id}/revoke"): H, ("POST", "/coop/stamps/{serial}/review"): H,
+    ("POST", "/coop/devices/claims"): D, ("POST", "/coop/devices/{device_id}/rotate"): H,
+    ("POST", "/coop/devices/{device_id}/revoke"): H, ("POST", "/coop/zones/{zone_id}/devices"): H,
 }
 
 #: Forms that answer another co-op's codes like unknown ones: 422 with the caller's own
@@ -178,7 +211,49 @@ def _bodies(ids: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
                                              "province_code": "31", "commune_code": "10741"}},
         ("POST", "/api/v1/organisations/{org_id}/alert-webhooks"): {
             "json": {"url": "https://example.com/hook"}},
+        **_bodies_issue21(ids),
     }
+
+
+def _bodies_issue21(ids: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """The phone pages' forms (issue 21), each naming the victim's objects."""
+    return {
+        ("POST", "/farm/diary/entries"): {"data": {
+            "key": "intruder-0001", "activity": "pruning", "zone_id": ids["zone_id"],
+            "performed_at": "2026-06-01T07:00"}},
+        ("POST", "/coop/lots"): {"data": {"code": "X1", "product_id": ids["gtin_product_id"],
+                                          "zone_id": ids["zone_id"], "quantity": 1,
+                                          "harvested_on": "2026-06-01"}},
+        ("POST", "/coop/lots/split"): {"data": {"lot_id": ids["lot_id"], "code_a": "A1",
+                                                "qty_a": 1, "code_b": "B1", "qty_b": 1}},
+        ("POST", "/coop/lots/merge"): {"data": {"lot_ids": [ids["lot_id"]], "code": "M1"}},
+        ("POST", "/coop/lots/{lot_id}/stamps"): {"data": {
+            "request_id": "intruder-req-01", "count": 1, "layout": "a4"}},
+        ("POST", "/coop/lots/{lot_id}/recall"): {"data": {"reason": "xâm nhập lô"}},
+        ("POST", "/coop/stamp-batches/{batch_id}/revoke"): {"data": {"reason": "xâm nhập"}},
+        ("POST", "/coop/stamps/{serial}/review"): {"data": {"action": "clear",
+                                                            "reason": "xâm nhập"}},
+        ("POST", "/coop/devices/claims"): {"data": {"org_id": ids["org_id"], "role": "sensor"}},
+        ("POST", "/coop/zones/{zone_id}/devices"): {"data": {"role": "sensor"}},
+    }
+
+
+def _diary_issue21(s: Session, zone: int, lot_id: int) -> dict[str, Any]:
+    """The victim's diary entry with a photo (issue 21) and its lot's product."""
+    from server.models.farm_pages import DiarySubmission
+    from server.models.trace import DiaryEntry, DiaryKind, Lot
+
+    entry = DiaryEntry(zone_id=zone, kind=DiaryKind.other, performed_at=datetime.now(UTC),
+                       product_name=f"Tỉa cành {MARK}")
+    s.add(entry)
+    s.flush()
+    assert entry.id is not None
+    s.add(DiarySubmission(key="victim-key-0001", entry_id=entry.id, activity="pruning",
+                          photo="victim.jpg"))
+    s.commit()
+    lot = s.get(Lot, lot_id)
+    assert lot is not None
+    return {"entry_id": entry.id, "gtin_product_id": lot.product_id}
 
 
 def _victim(ow: OcopWorld) -> dict[str, Any]:
@@ -228,6 +303,8 @@ def _victim(ow: OcopWorld) -> dict[str, Any]:
         for o in (loc, tcert, alert, doc, note, invitation):
             s.add(o)
         s.commit()
+        claims17 = _claims_issue17(s, org, zone)
+        claims17.update(_diary_issue21(s, zone, sw.lot_id))
         ids = {"org_id": org, "farm_id": farm, "zone_id": zone, "device_id": dev.id,
                "lot_id": sw.lot_id, "product_id": pid, "dossier_id": did2,
                "document_id": doc.id, "certificate_id": cert["id"], "cert_id": tcert.id,
@@ -236,8 +313,26 @@ def _victim(ow: OcopWorld) -> dict[str, Any]:
                "prefix": "893460200",
                "serial": serial, "code": code, "location_id": loc.id,
                "organisation_id": org, "gtin": sw.gtin14, "stamp_url": stamp_url,
-               "epcis_doc": epcis_doc, "fmt": "png"}
+               "epcis_doc": epcis_doc, "fmt": "png", **claims17}
     return ids
+
+
+def _claims_issue17(s: Session, org: int, zone: int) -> dict[str, Any]:
+    """The victim's GI right and a planting-area code registered for the US (issue 17)."""
+    from server.models.trace import CodeKind, CodeMarket, GiRight, RegistrationCode
+
+    right = GiRight(organisation_id=org, gi_name="Thanh Hà", registration_number="00010",
+                    holder=f"UBND {MARK}", product="Quả vải thiều", crop="lychee",
+                    variety="vải thiều", area_communes=["10867"], valid_from=date(2007, 6, 1))
+    code = RegistrationCode(organisation_id=org, kind=CodeKind.planting_area, zone_id=zone,
+                            code=f"VN-30-294-10867-{MARK}", authority=MARK,
+                            issued_on=date(2024, 1, 1))
+    s.add_all([right, code])
+    s.flush()
+    assert code.id is not None
+    s.add(CodeMarket(code_id=code.id, market="US", issued_on=date(2024, 1, 1), note=MARK))
+    s.commit()
+    return {"right_id": right.id, "code_id": code.id, "market": "US"}
 
 
 def _instance(schema: dict[str, Any], spec: dict[str, Any], ids: dict[str, Any],

@@ -86,7 +86,7 @@ def test_open_redirect_refused(world: World) -> None:
 def test_cookie_post_needs_csrf_token(world: World) -> None:
     page_login(world.client, "lychee_admin", PASSWORD)
     body = {"name": "Vườn mới", "organisation_id": world.orgs["lychee"],
-            "province_code": "31", "commune_code": "10741"}
+            "province_code": "31", "commune_code": "10813"}
     before = world.count(__import__("server.models", fromlist=["Farm"]).Farm)
     r = world.client.post("/api/v1/farms", json=body)
     assert r.status_code == 403 and "CSRF" in r.json()["detail"]

@@ -11,7 +11,7 @@ ORG = {"name": "HTX Nông nghiệp Tuệ Tĩnh", "kind": "htx", "province_code":
 
 def farm_body(world: World, org: str = "lychee", **kw: object) -> dict[str, object]:
     body: dict[str, object] = {"name": "Vườn vải Thanh Sơn 2", "organisation_id": world.orgs[org],
-                               "province_code": "31", "commune_code": "10741"}
+                               "province_code": "31", "commune_code": "10813"}
     body.update(kw)
     return body
 

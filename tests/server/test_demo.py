@@ -26,11 +26,19 @@ def _reader(proc: subprocess.Popen[str], lines: list[str]) -> None:
         lines.append(line)
 
 
+def _season_done(var: Path) -> None:
+    var.mkdir(mode=0o700, exist_ok=True)
+    fd = os.open(var / "demo-season.json", os.O_WRONLY | os.O_CREAT, 0o600)
+    os.write(fd, b"{}")
+    os.close(fd)
+
+
 def test_demo_starts_serves_every_url_and_stops_cleanly(tmp_path: Path) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("NONGSO_")}
     env["NONGSO_VAR_DIR"] = str(tmp_path / "var")
     env["PYTHONUNBUFFERED"] = "1"
+    _season_done(tmp_path / "var")  # the season backfill has its own test below
     t0 = time.monotonic()
     proc = subprocess.Popen([sys.executable, "-m", "server", "demo", "--port", str(port),
                              "--devices", "12"], cwd=tmp_path, env=env, text=True,
@@ -84,7 +92,9 @@ def test_demo_starts_serves_every_url_and_stops_cleanly(tmp_path: Path) -> None:
                         assert "Hợp tác xã" in r.text
         # The simulated fleet (real firmware logic) reports through the embedded broker and
         # the ingest worker: the farmer sees live soil moisture within a minute of start.
-        assert "12 simulated nodes" in out
+        # 12 soil/valve nodes and one weather node per demo farm (issue 18)
+        nodes = re.search(r"(\d+) simulated nodes", out)
+        assert nodes is not None and int(nodes.group(1)) == 14, out
         farmer = next(u for u in users if u[0] == "farmer")
         with httpx.Client(base_url=f"http://127.0.0.1:{port}") as c:
             page_login(c, farmer[1], farmer[2])

@@ -15,7 +15,7 @@ from tests.server.conftest import World
 
 def _farm(world: World, name: str) -> dict[str, object]:
     return {"name": name, "organisation_id": world.orgs["lychee"], "province_code": "31",
-            "commune_code": "10741"}
+            "commune_code": "10813"}
 
 
 def test_names_are_stored_nfc(world: World) -> None:

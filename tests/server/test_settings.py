@@ -88,6 +88,8 @@ def test_production_refuses_missing_stamp_keys(tmp_path: Path) -> None:
 #: Places in ``server/`` that may touch the process environment, with the reason.
 ENV_ALLOWED = {
     "server/settings.py": "the one settings class reads NONGSO_* (pydantic-settings)",
+    "server/cli.py": "`serve` hands settings to its uvicorn worker processes through their "
+                     "environment (trusted proxies, the metrics directory)",
 }
 ENV_READ = re.compile(r"os\.environ|getenv\s*\(|environ\.get\s*\(")
 

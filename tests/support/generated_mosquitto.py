@@ -25,7 +25,7 @@ class GeneratedMosquitto(Mosquitto):
         return f"mqtt://{user}:{password}@127.0.0.1:{self.service_port}"
 
     def _conf(self) -> Path:
-        text = render_conf(self.conf_dir, self.port, self.service_port)
+        text = render_conf(self.conf_dir, self.port, self.service_port, persistence_dir=None)
         text = text.replace(f"listener {self.port}\n", f"listener {self.port} 127.0.0.1\n")
         conf = self.dir / "mosquitto.conf"
         conf.write_text(text + "\n".join([

@@ -89,7 +89,9 @@ def _timescaledb_available(bindir: Path) -> bool:
 class PostgresCluster:
     """A PostgreSQL cluster in a temporary directory on a free port."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: dict[str, str] | None = None) -> None:
+        #: extra server settings (``-c name=value``), e.g. bench/storage.py's memory
+        self.settings = dict(settings or {})
         self.bindir = pg_bindir()
         self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="nongso-pg-"))
@@ -111,6 +113,8 @@ class PostgresCluster:
         if self.timescaledb:
             opts += ["-c", "shared_preload_libraries=timescaledb",
                      "-c", "timescaledb.telemetry_level=off"]
+        for k, v in self.settings.items():
+            opts += ["-c", f"{k}={v}"]
         return opts
 
     def start(self) -> PostgresCluster:

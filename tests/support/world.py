@@ -57,7 +57,7 @@ def build_world(engine: Engine) -> dict[str, dict[str, int]]:
             assert org.id is not None
             ids["orgs"][key] = org.id
             farm = m.Farm(name=f"Farm {key}", organisation_id=org.id, province_code="31",
-                          commune_code="10741")
+                          commune_code="10813")
             s.add(farm)
             s.flush()
             assert farm.id is not None

@@ -127,6 +127,28 @@ def test_valve_node_lease_via_broker_with_acks_and_events():
     assert json.loads(tr.on("ack")[-1])["reason"] == "duplicate"
 
 
+def test_valve_node_applies_config_and_a_fallback_run_has_no_lease():
+    """Config acked ``applied``; a local fallback run reports ``vs`` 1 with ``lease`` null
+    (lease ids are 1 or more: the server refuses 0 as ``range:lease``)."""
+    root = tmpdir()
+    clock = FakeClock(utc_at_zero=T0)
+    tr, valve = FakeTransport(), FakeValve()
+    node = _valve(root, clock, tr, valve=valve)
+    tr.incoming = [("nongso/v1/v1/config",
+                    b'{"v":1,"rev":3,"interval_s":10,"fallback_s":600,"thr":{"on":60,"off":80}}')]
+    node.step()
+    assert json.loads(tr.on("ack")[0]) == {"v": 1, "cfg": 3, "res": "applied"}
+    for _ in range(700):
+        clock.advance(1)
+        node.step()
+        if valve.state:
+            break
+    assert valve.state
+    node.step()
+    st = json.loads(tr.retained["nongso/v1/v1/status"])
+    assert st["vs"] == 1 and st["lease"] is None and st["cfg"] == 3
+
+
 def test_valve_node_closes_on_broker_loss_and_reports_later():
     root = tmpdir()
     clock = FakeClock(utc_at_zero=T0)

@@ -3,8 +3,9 @@ accepted → done (log with litres), rejected, timed out, node offline then back
 
 from __future__ import annotations
 
+import json
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
 
@@ -156,3 +157,147 @@ def test_command_ids_strictly_increase_per_device(irr: Irr) -> None:
     for d, c in rows:
         by_dev.setdefault(d, []).append(c)
     assert list(by_dev.values()) == [[1, 2, 3], [1, 2, 3]]
+
+
+# ---- issue 23: two controllers at once, a restarted controller, a leader that dies -------
+def _at_once(n: int, fn) -> list:  # type: ignore[no-untyped-def]
+    """Run ``fn(i)`` in ``n`` threads released together; return the results."""
+    import threading
+
+    barrier = threading.Barrier(n)
+    out: list = [None] * n
+
+    def run(i: int) -> None:
+        barrier.wait()
+        out[i] = fn(i)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return out
+
+
+class _Count:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, bytes]] = []
+
+    def __call__(self, topic: str, payload: bytes) -> bool:
+        self.sent.append((topic, payload))
+        return True
+
+
+def test_two_controllers_publish_once_and_count_litres_once_on_postgresql(irr_pg: Irr) -> None:
+    """Two controllers stepping at the same moment (before the lock, or two leaders for a
+    moment): every command is published once per round, the ``done`` ack adds its litres
+    once (the finding: 2.00× in 7 of 15 runs), the run is closed once."""
+    from server.irrigation import leases
+    from server.models import Device
+
+    irr = irr_pg
+    irr.add("c-v1", role=DeviceRole.valve)
+    irr.add("c-v2", role=DeviceRole.valve)
+    irr.settings(mode="off")
+    now = _now()
+    for uid in ("c-v1", "c-v2"):
+        irr.state(uid, now, vs=0)
+    pubs = [_Count(), _Count()]
+    for round_ in range(5):
+        with Session(irr.engine) as s:
+            cmds = [leases.issue(s, dev, "open", trigger="manual", now=now, dur_s=60)
+                    for dev in (s.get(Device, irr.devices["c-v1"]), s.get(Device, irr.devices["c-v2"]))
+                    if dev is not None]
+            s.commit()
+            ids = [c.cmd_id for c in cmds]
+
+        def send(i: int) -> int:
+            with Session(irr.engine) as s:
+                n = leases.send_pending(s, pubs[i], now, retry_s=60)
+                s.commit()
+                return n
+
+        assert sum(_at_once(2, send)) == 2, f"round {round_}: a command published twice"
+        for uid, cmd_id in zip(("c-v1", "c-v2"), ids, strict=True):
+            irr.ack(uid, cmd_id, "accepted", now, dur_s=60)
+            irr.ack(uid, cmd_id, "done", now, run_s=60, l=12.5, why="lease_end")
+
+        def acks(_i: int) -> None:
+            with Session(irr.engine) as s:
+                leases.process_acks(s, 0, now)
+                s.commit()
+
+        _at_once(2, acks)
+    assert len(pubs[0].sent) + len(pubs[1].sent) == 10
+    assert irr.scalar("select count(*) from irrigation_log") == 10
+    assert irr.scalar("select sum(litres) from irrigation_log") == 125.0
+    assert irr.scalar("select count(*) from irrigation_log where ended_at is null") == 0
+    assert irr.scalar("select count(*) from irrigation_commands where status != 'done'") == 0
+
+
+def test_a_restarted_controller_does_not_log_fallback_runs_again(irr: Irr) -> None:
+    """The finding: every controller start re-logged the last 24 h of fallback runs (100 →
+    200 → 300 L). Runs are keyed by (device, seq of the open event)."""
+    import sqlalchemy as sa
+
+    irr.add("c-v1", role=DeviceRole.valve)
+    irr.settings(mode="off")
+    dev, t0 = irr.devices["c-v1"], _now() - timedelta(hours=2)
+    for seq, (dt, vs, fl, ev) in enumerate([(0, 1, 10.0, "open"), (600, 0, 110.0, "close")], 1):
+        with irr.engine.begin() as c:
+            c.execute(sa.text(
+                "INSERT INTO readings (device_id, time, seq, zone_id, time_known, received_at, "
+                "vs, fl, extra) VALUES (:d, :t, :s, :z, 1, :t, :vs, :fl, :x)"),
+                {"d": dev, "t": (t0 + timedelta(seconds=dt)).strftime("%Y-%m-%d %H:%M:%S.%f"),
+                 "s": seq, "z": irr.ids["zones"]["carrot"], "vs": vs, "fl": fl,
+                 "x": json.dumps({"ev": ev, "why": "fallback", "cmd": None})})
+    for _start in range(3):  # three controller starts (nothing remembered in memory)
+        Controller(irr.engine, _Count()).step()
+        with irr.engine.begin() as c:  # nor in the database: the worst case
+            c.execute(sa.text("DELETE FROM irrigation_cursors"))
+    rows = irr.rows("select trigger, litres, ended_at is not null as ended from irrigation_log")
+    assert [(r.trigger, r.litres, bool(r.ended)) for r in rows] == [("fallback", 100.0, True)]
+
+
+def test_one_open_alert_per_key_even_from_two_controllers_on_postgresql(irr_pg: Irr) -> None:
+    from server.irrigation import alerts
+
+    irr = irr_pg
+    irr.add("c-s1")
+    irr.state("c-s1", _now() - timedelta(hours=3), bat=3000)  # silent and a low battery
+
+    def evaluate(_i: int) -> None:
+        with Session(irr.engine) as s:
+            alerts.evaluate(s, _now())
+            s.commit()
+
+    for _ in range(3):
+        _at_once(2, evaluate)
+    rows = irr.rows("select key, count(*) as n from alerts where state != 'resolved' "
+                    "group by key order by key")
+    assert [(r.key, r.n) for r in rows] == [
+        (f"battery_low:{irr.devices['c-s1']}", 1), (f"sensor_silent:{irr.devices['c-s1']}", 1)]
+
+
+def test_one_controller_leads_and_a_standby_takes_over_when_it_dies_on_postgresql(
+        irr_pg: Irr) -> None:
+    """The advisory lock: one leader; its session killed (the process died) → the standby
+    leads at its next check and the old one knows it no longer leads."""
+    import sqlalchemy as sa
+
+    from server.irrigation.controller import Leadership
+
+    a, b = Leadership(irr_pg.engine), Leadership(irr_pg.engine)
+    try:
+        assert a.check() and not b.check() and a.check() and not b.check()
+        pid = a._conn.execute(sa.text("select pg_backend_pid()")).scalar()  # type: ignore[union-attr]
+        with irr_pg.engine.connect() as c:
+            c.execute(sa.text("select pg_terminate_backend(:p)"), {"p": pid})
+        t0 = time.monotonic()
+        assert b.check() and time.monotonic() - t0 < 2
+        assert not a.check()  # it reconnects as a standby
+        b.release()  # a clean stop hands over at once
+        assert a.check()
+    finally:
+        a.release()
+        b.release()

@@ -15,10 +15,13 @@ import server.models as m
 from ocop.criteria import get_criteria_set
 from ocop.scoring import score_assessment
 from server.deps import Principal
+from server.models.ocop import OcopCouncilMember
 from server.security import issue_token
 from tests.server.conftest import World, make_world
 
 KEY = "qd148-2023/fresh-produce"
+PRECHECK_OK = {"origin": True, "raw_material": True, "labour": True, "idea": True,
+               "cultural_identity": True}
 # Valid demo GTIN-13s agreed with the traceability seed (body + GS1 check digit).
 LYCHEE_GTIN = "8930000000019"
 CARROT_GTIN = "8930000000026"
@@ -44,6 +47,14 @@ def answers_for(stars: int) -> dict[str, str]:
             break
     assert score_assessment(KEY, out).stars == stars, score_assessment(KEY, out)
     return out
+
+
+#: (login, council, level, role, commune) — the councils' seats.
+SEATS = (("ev1", "hp", "province", "chair", None), ("ev2", "hp", "province", "secretary", None),
+         ("both", "hp", "province", "member", None), ("ev_hn", "hn", "province", "chair", None),
+         ("ev1", "hp", "district", "chair", None), ("ev2", "hp", "district", "member", None),
+         ("xa_lychee", "hp", "commune", "commune_official", "10741"),
+         ("xa_carrot", "hp", "commune", "commune_official", "10573"))
 
 
 @dataclass
@@ -72,10 +83,10 @@ class OcopWorld:
 
     # -- API drivers ------------------------------------------------------------------
     def product(self, org: str = "lychee", gtin: str | None = LYCHEE_GTIN,
-                name: str = "Vải thiều Thanh Hà") -> int:
+                name: str = "Vải thiều Thanh Hà", **extra: Any) -> int:
         r = self.client.post("/api/v1/ocop/products", headers=self.h(f"{org}_admin"), json={
             "organisation_id": self.w.orgs[org], "name": name, "subgroup": "fresh-produce",
-            "gtin": gtin})
+            "gtin": gtin, **extra})
         assert r.status_code == 201, r.text
         return int(r.json()["id"])
 
@@ -94,20 +105,37 @@ class OcopWorld:
 
     def to_council(self, did: int, org: str = "lychee") -> None:
         assert self.post(f"/api/v1/ocop/dossiers/{did}/submit", f"{org}_admin").status_code == 200
-        r = self.post(f"/api/v1/ocop/dossiers/{did}/precheck", "ev1",
-                      {"raw_material": True, "labour": True, "idea": True})
+        r = self.post(f"/api/v1/ocop/dossiers/{did}/precheck", f"xa_{org}", PRECHECK_OK)
         assert r.status_code == 200 and r.json()["status"] == "council", r.text
+
+    def seat(self, login: str, council: str, level: str, role: str) -> None:
+        """Give ``login`` (created if new) a seat on ``council`` at ``level``."""
+        with Session(self.w.engine) as s:
+            if login not in self.w.users:
+                pw = s.get(m.User, self.w.users["ev1"])
+                assert pw is not None
+                u = m.User(login=login, full_name=f"Thành viên {login}",
+                           password_hash=pw.password_hash)
+                s.add(u)
+                s.flush()
+                assert u.id is not None
+                self.w.users[login] = u.id
+            s.add(OcopCouncilMember(organisation_id=self.w.orgs[council],
+                                    user_id=self.w.users[login], level=level, role=role))
+            s.commit()
 
     def score(self, did: int, login: str, stars: int) -> Any:
         return self.client.put(f"/api/v1/ocop/dossiers/{did}/scores", headers=self.h(login),
                                json={"answers": answers_for(stars)})
 
     def certified(self, org: str = "lychee", stars: int = 4, gtin: str | None = LYCHEE_GTIN,
-                  name: str = "Vải thiều Thanh Hà") -> tuple[int, int, dict[str, Any]]:
-        pid = self.product(org, gtin, name)
+                  name: str = "Vải thiều Thanh Hà",
+                  **extra: Any) -> tuple[int, int, dict[str, Any]]:
+        pid = self.product(org, gtin, name, **extra)
         did = self.dossier(pid, org, stars)
         self.to_council(did, org)
-        for ev in ("ev1", "ev2"):
+        # every eligible member scores (``both`` belongs to the lychee co-op: not for it)
+        for ev in ("ev1", "ev2") if org == "lychee" else ("ev1", "ev2", "both"):
             assert self.score(did, ev, stars).status_code == 200
         r = self.post(f"/api/v1/ocop/dossiers/{did}/close", "ev1")
         assert r.status_code == 200 and r.json()["status"] == "approved", r.text
@@ -117,8 +145,10 @@ class OcopWorld:
 
 
 def add_councils(w: World) -> None:
-    """Hải Phòng council (31) with ev1, ev2; Hà Nội council (01) with ev_hn; a second admin;
-    and ``both``: evaluator in Hải Phòng AND a member of the lychee co-op."""
+    """Hải Phòng council (31): ev1 chair, ev2 secretary (province and district seats);
+    Hà Nội council (01): ev_hn chair; ``both``: a Hải Phòng council member AND a member of
+    the lychee co-op; commune officials xa_lychee (10741) and xa_carrot (10573); a second
+    admin."""
     with Session(w.engine) as s:
         pw = s.get(m.User, w.users["lychee_admin"])
         assert pw is not None
@@ -136,6 +166,7 @@ def add_councils(w: World) -> None:
                 ("ev2", [("hp", m.Role.evaluator)], False),
                 ("ev_hn", [("hn", m.Role.evaluator)], False),
                 ("both", [("hp", m.Role.evaluator), ("lychee", m.Role.coop_admin)], False),
+                ("xa_lychee", [], False), ("xa_carrot", [], False),
                 ("admin2", [], True)):
             u = m.User(login=login, full_name=f"Chuyên gia {login}",
                        password_hash=pw.password_hash, is_superuser=superuser)
@@ -145,6 +176,9 @@ def add_councils(w: World) -> None:
             w.users[login] = u.id
             for org_key, role in memberships:
                 s.add(m.Membership(user_id=u.id, organisation_id=w.orgs[org_key], role=role))
+        for login, org_key, level, role, commune in SEATS:
+            s.add(OcopCouncilMember(organisation_id=w.orgs[org_key], user_id=w.users[login],
+                                    level=level, role=role, commune_code=commune))
         for key in ("lychee", "carrot"):
             coop = s.get(m.Organisation, w.orgs[key])
             assert coop is not None

@@ -41,7 +41,8 @@ def package_routes(world: World) -> list[tuple[str, str]]:
 def test_ocop_and_trace_api_responses_are_typed(world: World) -> None:
     spec = world.client.app.openapi()  # type: ignore[attr-defined]
     routes = package_routes(world)
-    assert len([p for _, p in routes if p.startswith("/api/v1/ocop/")]) == 22
+    # 22, plus the dossier and minutes PDFs and the council seats (issue 19)
+    assert len([p for _, p in routes if p.startswith("/api/v1/ocop/")]) == 26
     assert len(routes) > 40
     bare = []
     for method, path in routes:

@@ -29,9 +29,14 @@ def test_coop_admin_registers_product_group_follows_subgroup(ow: OcopWorld) -> N
     assert ow.client.get("/api/v1/ocop/products", headers=ow.h("carrot_admin")).json() == []
     assert len(ow.client.get("/api/v1/ocop/products", headers=ow.h("ev1")).json()) == 2
     assert ow.client.get("/api/v1/ocop/products", headers=ow.h("ev_hn")).json() == []
-    # no criteria set for that subgroup yet: registering works, evaluation cannot start
+    # lychee wine is evaluated on the set-15 sheet (issue 19)
     pid = r.json()["id"]
     r = ow.post(f"/api/v1/ocop/products/{pid}/dossiers", "lychee_admin")
+    assert r.status_code == 201 and r.json()["criteria_set"] == "qd148-2023/other-alcoholic"
+    # no criteria set for tea from other plants: registering works, evaluation cannot start
+    r = ow.post("/api/v1/ocop/products", "lychee_admin",
+                _body(ow, name="Trà hoa vải", subgroup="herbal-tea"))
+    r = ow.post(f"/api/v1/ocop/products/{r.json()['id']}/dossiers", "lychee_admin")
     assert r.status_code == 422 and "bộ tiêu chí" in r.json()["detail"]
 
 

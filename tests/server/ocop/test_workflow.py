@@ -15,7 +15,7 @@ from server.models.ocop import (
     OcopProduct,
 )
 from server.ocop_workflow import certs, workflow
-from tests.server.ocop.conftest import OcopWorld, answers_for
+from tests.server.ocop.conftest import PRECHECK_OK, OcopWorld, answers_for
 
 
 def test_happy_path_1489_commune_province_certify_4_stars(ow: OcopWorld) -> None:
@@ -32,7 +32,7 @@ def test_happy_path_1489_commune_province_certify_4_stars(ow: OcopWorld) -> None
         ("close", "council", "approved", "province"),
         ("certify", "approved", "certified", "province")]
     who = {e["step"]: e["actor_id"] for e in d["events"]}
-    assert who["submit"] == ow.w.users["lychee_admin"] and who["precheck"] == ow.w.users["ev1"]
+    assert who["submit"] == ow.w.users["lychee_admin"] and who["precheck"] == ow.w.users["xa_lychee"]
     assert all(e["at"] for e in d["events"])
     assert len(d["council"]["sheets"]) == 2 and d["council"]["average"]["stars"] == 4
 
@@ -44,9 +44,9 @@ def test_steps_out_of_order_are_refused_with_a_clear_message(ow: OcopWorld) -> N
     r = ow.score(did, "ev1", 4)
     assert r.status_code == 409
     assert "Bản nháp" in r.json()["detail"] and "Hội đồng đánh giá" in r.json()["detail"]
-    for step, body in (("precheck", {"raw_material": True, "labour": True, "idea": True}),
+    for step, body in (("precheck", PRECHECK_OK),
                        ("close", None), ("certify", {}), ("resubmit", None)):
-        who = "lychee_admin" if step == "resubmit" else "ev1"
+        who = {"resubmit": "lychee_admin", "precheck": "xa_lychee"}.get(step, "ev1")
         r = ow.post(f"/api/v1/ocop/dossiers/{did}/{step}", who, body)
         assert r.status_code == 409, (step, r.text)
         assert r.json()["detail"].startswith("Không thể"), r.text
@@ -57,12 +57,12 @@ def test_steps_out_of_order_are_refused_with_a_clear_message(ow: OcopWorld) -> N
     r = ow.client.put(f"/api/v1/ocop/dossiers/{did}/self-assessment", headers=ow.h("lychee_admin"),
                       json={"answers": answers_for(5)})
     assert r.status_code == 409
-    # council needs two sheets
-    ow.post(f"/api/v1/ocop/dossiers/{did}/precheck", "ev1",
-            {"raw_material": True, "labour": True, "idea": True})
+    # the council needs its quorum: 2 of its 2 eligible members (``both`` is conflicted)
+    ow.post(f"/api/v1/ocop/dossiers/{did}/precheck", "xa_lychee", PRECHECK_OK)
     assert ow.score(did, "ev1", 4).status_code == 200
     r = ow.post(f"/api/v1/ocop/dossiers/{did}/close", "ev1")
-    assert r.status_code == 409 and "ít nhất 2 phiếu" in r.json()["detail"]
+    assert r.status_code == 409 and r.json()["code"] == "no_quorum"
+    assert "có 1/2, cần ít nhất 2" in r.json()["detail"]
     with Session(ow.w.engine) as s:
         d = s.get(OcopDossier, did)
         assert d is not None and d.status.value == "council" and d.result_stars is None
@@ -85,11 +85,11 @@ def test_evaluator_of_another_province_cannot_act(ow: OcopWorld) -> None:
     pid = ow.product()
     did = ow.dossier(pid)
     ow.post(f"/api/v1/ocop/dossiers/{did}/submit", "lychee_admin")
-    r = ow.post(f"/api/v1/ocop/dossiers/{did}/precheck", "ev_hn",
-                {"raw_material": True, "labour": True, "idea": True})
+    r = ow.post(f"/api/v1/ocop/dossiers/{did}/precheck", "ev_hn", PRECHECK_OK)
     assert r.status_code == 404  # another province's dossier: as if missing
-    ow.post(f"/api/v1/ocop/dossiers/{did}/precheck", "ev1",
-            {"raw_material": True, "labour": True, "idea": True})
+    r = ow.post(f"/api/v1/ocop/dossiers/{did}/precheck", "ev1", PRECHECK_OK)
+    assert r.status_code == 403 and "cán bộ UBND cấp xã" in r.json()["detail"]
+    ow.post(f"/api/v1/ocop/dossiers/{did}/precheck", "xa_lychee", PRECHECK_OK)
     events_before = ow.count(OcopEvent)
     r = ow.score(did, "ev_hn", 5)
     assert r.status_code == 404
@@ -104,7 +104,7 @@ def test_nobody_scores_their_own_product(ow: OcopWorld) -> None:
     ow.to_council(did)
     # ``both`` is an evaluator of the right province AND a member of the lychee co-op
     r = ow.score(did, "both", 5)
-    assert r.status_code == 403 and "chính mình" in r.json()["detail"]
+    assert r.status_code == 403 and "xung đột lợi ích" in r.json()["detail"]
     assert ow.score(did, "lychee_admin", 5).status_code == 403
     assert ow.score(did, "carrot_admin", 5).status_code == 404  # another co-op's: hidden
     assert ow.count(OcopCouncilScore) == 0
@@ -137,8 +137,8 @@ def test_failed_precheck_and_low_score_reject(ow: OcopWorld) -> None:
     pid = ow.product()
     did = ow.dossier(pid)
     ow.post(f"/api/v1/ocop/dossiers/{did}/submit", "lychee_admin")
-    r = ow.post(f"/api/v1/ocop/dossiers/{did}/precheck", "ev1",
-                {"raw_material": True, "labour": False, "idea": True})
+    r = ow.post(f"/api/v1/ocop/dossiers/{did}/precheck", "xa_lychee",
+                {**PRECHECK_OK, "labour": False})
     assert r.json()["status"] == "rejected"
     assert "lao động địa phương" in r.json()["events"][-1]["note"]
     # a new dossier can be opened after a rejection; a 2-star council result rejects
@@ -166,7 +166,7 @@ def test_90_points_go_to_central_which_only_admins_record(ow: OcopWorld) -> None
     r = ow.post(f"/api/v1/ocop/dossiers/{did}/close", "ev1")
     assert r.json()["status"] == "council" and r.json()["level"] == "central"
     assert ow.score(did, "ev1", 5).status_code == 403
-    assert ow.score(did, "admin", 5).status_code == 200
+    assert ow.score(did, "admin", 4).status_code == 200
     assert ow.score(did, "admin2", 4).status_code == 200
     r = ow.post(f"/api/v1/ocop/dossiers/{did}/close", "admin")
     # central average below 90 → 4 stars, certified by the province
@@ -196,8 +196,8 @@ def test_rules_between_2023_and_july_2025_district_province(ow: OcopWorld) -> No
             while d.status.value == "council":
                 seen.append(d.level)
                 for ev in (ev1, ev2):
-                    workflow.record_scores(s, ev, d, org, answers_for(stars))
-                workflow.close_council(s, ev1, d, org)
+                    workflow.record_scores(s, ev, d, org, answers_for(stars), today=day)
+                workflow.close_council(s, ev1, d, org, today=day)
             assert seen == levels and d.status.value == "approved"
             cert = certs.certify(s, ev1, d, product, org, day)
             assert (cert.stars, cert.level, cert.expires_on) == (stars, levels[-1],

@@ -163,3 +163,48 @@ def test_print_shop_zip_and_one_stamp_as_svg_or_png(sw: StampWorld) -> None:
     assert sw.w.client.get(f"/api/v1/stamps/{serial}/qr.gif", headers=h).status_code == 404
     assert sw.w.client.get(f"/api/v1/stamps/{serial}/qr.png",
                            headers=sw.w.auth("lychee_farmer")).status_code == 403
+
+
+def test_same_request_id_at_once_gives_one_batch_on_postgresql(pg_world) -> None:  # type: ignore[no-untyped-def]
+    """Issue 23: the same request id sent to two nodes at the same moment — one batch,
+    both answers name it (the retry gets no PINs: they are shown once), never a 500."""
+    import threading
+
+    from qr.serial import Keyring
+    from server.models.stamps import StampIssueRequest
+    from server.models.trace import Lot, Product
+    from server.stamps.issue import IssuedBatch, issue_batch
+
+    sw = make_lot(pg_world)
+    keyring: Keyring = sw.w.client.app.state.stamps.keyring  # type: ignore[attr-defined]
+    for round_ in range(4):
+        req = StampIssueRequest(request_id=f"req-race-{round_:04d}", count=50, with_pin=True)
+        barrier = threading.Barrier(2)
+        got: list[IssuedBatch | BaseException] = []
+
+        def run(req: StampIssueRequest = req, barrier: threading.Barrier = barrier,
+                got: list[IssuedBatch | BaseException] = got) -> None:
+            with Session(sw.w.engine) as s:
+                lot, product = s.get(Lot, sw.lot_id), None
+                assert lot is not None
+                product = s.get(Product, lot.product_id)
+                assert product is not None
+                barrier.wait()
+                try:
+                    got.append(issue_batch(s, keyring, "k" * 32, lot, product, req, None))
+                except BaseException as exc:  # noqa: BLE001 - the test reports it
+                    got.append(exc)
+
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert all(isinstance(g, IssuedBatch) for g in got), got
+        batches = [g for g in got if isinstance(g, IssuedBatch)]
+        assert batches[0].batch.id == batches[1].batch.id
+        assert sorted(b.created for b in batches) == [False, True]
+        assert sorted(len(b.pins) for b in batches) == [0, 50]
+    with Session(sw.w.engine) as s:
+        assert s.exec(select(func.count()).select_from(StampBatch)).one() == 4
+        assert s.exec(select(func.count()).select_from(Stamp)).one() == 200

@@ -111,7 +111,9 @@ def test_forged_serial_is_404_not_genuine_without_any_query(sw: StampWorld) -> N
             assert "Tem không chính hãng" in r.text
             j = sw.w.client.get(f, headers={"Accept": "application/json"})
             assert j.status_code == 404 and j.json()["code"] == "not_genuine"
-    assert queries == [], queries
+    # The gate decides before any query; only the failed-lookup throttle (its own table,
+    # shared by every process) is written.
+    assert [q for q in queries if "throttle_counters" not in q] == [], queries
 
 
 def test_head_cors_options_and_well_known(sw: StampWorld) -> None:
@@ -125,7 +127,7 @@ def test_head_cors_options_and_well_known(sw: StampWorld) -> None:
     with Session(sw.w.engine) as s:
         assert s.exec(select(Stamp)).first().scan_count == 0  # HEAD is not a scan
     wk = sw.w.client.get("/.well-known/gs1resolver")
-    assert wk.status_code == 200 and "gtin" in wk.json()["supportedPrimaryKeys"]
+    assert wk.status_code == 200 and "01" in wk.json()["supportedPrimaryKeys"]
 
 
 def test_recalled_lot_shows_recall_notice(sw: StampWorld) -> None:

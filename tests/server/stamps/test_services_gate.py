@@ -65,7 +65,8 @@ def test_one_gate_decides_genuine_before_any_query(sw: StampWorld) -> None:
     with pytest.raises(StampNotGenuine):
         gate.genuine(ring, forged)
     serial = forged.rsplit("/", 1)[1]
-    # Every way in gives the same answer for a forged stamp, without a database query.
+    # Every way in gives the same answer for a forged stamp, without a query of the stamps:
+    # only the failed-lookup counter (shared by every node, issue 23) is touched.
     with count_queries(sw.w.engine) as queries:
         for method, path in (("GET", forged), ("POST", forged),
                              ("GET", f"/traceability/{sw.gtin14}/{sw.lot_code}/{serial}"),
@@ -78,7 +79,7 @@ def test_one_gate_decides_genuine_before_any_query(sw: StampWorld) -> None:
                                        data={"pin": "12345678"} if method == "POST" else None)
             assert "Tem không chính hãng" in page.text
             assert "Sản phẩm có thể là hàng giả" in page.text
-    assert queries == [], queries
+    assert queries and all("throttle_counters" in q for q in queries), queries
 
 
 def test_lot_code_dot_dot_gets_percent_encoded_stamps_that_resolve(world: World) -> None:
@@ -100,3 +101,35 @@ def test_lot_code_dot_dot_gets_percent_encoded_stamps_that_resolve(world: World)
     with Session(world.engine) as s:
         services(sw).scan_log.flush()
         assert s.exec(select(Stamp)).one().scan_count == 1
+
+
+def test_failed_lookup_limit_is_one_for_two_nodes_and_restarts_on_postgresql(
+        pg_world: World) -> None:
+    """Issue 23: the failed-lookup throttle is counted in PostgreSQL — two API nodes (two
+    apps, two engines) and a restarted node share one limit per address; a genuine
+    stamp's page from that same address is still served (carrier NAT)."""
+    from server.app import create_app
+    from server.db import make_engine
+    from server.stamps.services import ENUMERATION_LIMIT
+
+    sw = make_lot(pg_world)
+    genuine = _uris(sw, 1)[0]
+    forged = genuine[:-1] + ("0" if genuine[-1] != "0" else "1")
+    settings = pg_world.client.app.state.settings  # type: ignore[attr-defined]
+    engine_b = make_engine(settings.sqlalchemy_url)
+    node_a = TestClient(pg_world.client.app, client=("198.51.100.7", 40000))
+    codes = []
+    with TestClient(create_app(settings, engine_b), client=("198.51.100.7", 40001)) as node_b:
+        for i in range(ENUMERATION_LIMIT + 4):
+            codes.append((node_a if i % 2 else node_b).get(forged, headers=HTML).status_code)
+        assert node_b.get(genuine, headers=HTML).status_code == 200
+    assert codes == [404] * ENUMERATION_LIMIT + [429] * 4
+    engine_b.dispose()
+    engine_c = make_engine(settings.sqlalchemy_url)  # a node restarted: still refused
+    with TestClient(create_app(settings, engine_c), client=("198.51.100.7", 40002)) as node_c:
+        r = node_c.get(forged, headers=HTML)
+        assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
+        assert node_c.get(genuine, headers=HTML).status_code == 200
+        other = TestClient(node_c.app, client=("198.51.100.8", 40003))
+        assert other.get(forged, headers=HTML).status_code == 404
+    engine_c.dispose()

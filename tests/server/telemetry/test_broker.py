@@ -202,3 +202,132 @@ def test_cli_devices_and_mosquitto_config(sqlite_url: str, tmp_path: Path) -> No
     assert (tmp_path / "var" / "mqtt_ingest_password").exists()
     with pytest.raises(AssertionError):
         nongso("devices", "add", "--zone", str(zone), "--role", "sensor", "--uid", "nongso-ingest")
+
+
+def test_generated_files_read_by_mosquitto_as_its_own_user_reload_keeps_clients(
+        tel_sqlite: Telemetry) -> None:
+    """Issue 22: Mosquitto started as root drops to user ``mosquitto``; the files
+    ``write_config`` writes (0640, group mosquitto) stay readable to it, so a reload after
+    adding and revoking devices keeps connected clients and applies the change."""
+    import grp
+    import pwd
+    import shutil
+    import signal
+    import tempfile
+
+    from tests.support.services import free_port, wait_port
+
+    tel = tel_sqlite
+    pa, pb = tel.add("dev-a"), tel.add("dev-b")
+    root = Path(tempfile.mkdtemp(prefix="nongso-mq-"))
+    os.chmod(root, 0o755)
+    mq = pwd.getpwnam("mosquitto")
+    for sub in ("state", "run"):
+        (root / sub).mkdir()
+        os.chown(root / sub, mq.pw_uid, mq.pw_gid)
+    out, port, sport = root / "etc", free_port(), free_port()
+    services = [BrokerAccount(INGEST_USER, mosquitto_hash("ingest-pw")),
+                BrokerAccount(CONTROL_USER, mosquitto_hash("control-pw"))]
+    kw: dict[str, Any] = {"port": port, "service_port": sport, "bind": "127.0.0.1",
+                          "persistence_dir": root / "state", "pid_file": root / "run" / "m.pid"}
+    write_config(out, tel.engine, services, **kw)
+    gid = grp.getgrnam("mosquitto").gr_gid
+    for name in ("passwd", "acl", "services.passwd", "services.acl"):
+        st = os.stat(out / name)
+        assert (st.st_mode & 0o777, st.st_gid) == (0o640, gid), name
+    conf = (out / "nongso.conf").read_text()
+    assert f"persistence_location {root / 'state'}/" in conf
+    assert f"listener {port} 127.0.0.1" in conf and f"listener {sport} 127.0.0.1" in conf
+    log = open(root / "mosquitto.log", "wb")
+    proc = subprocess.Popen(["mosquitto", "-c", str(out / "nongso.conf")], stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_port(port, 10)
+        uid = next(int(line.split()[1]) for line in
+                   Path(f"/proc/{proc.pid}/status").read_text().splitlines()
+                   if line.startswith("Uid:"))
+        assert uid == mq.pw_uid  # running as mosquitto, not root
+        a = _client(port, "dev-a", pa)
+        drops: list[Any] = []
+        a.on_disconnect = lambda *args: drops.append(args[3])
+        assert not a.user_data_get()["rc"].is_failure
+        pc = tel.add("dev-c")
+        with Session(tel.engine) as s:
+            revoke_device(s, s.exec(select(Device).where(Device.uid == "dev-b")).one())
+        write_config(out, tel.engine, services, **kw)
+        pid = int((root / "run" / "m.pid").read_text())
+        os.kill(pid, signal.SIGHUP)
+        time.sleep(0.8)
+        assert proc.poll() is None and drops == [] and a.is_connected()
+        assert not _client(port, "dev-c", pc).user_data_get()["rc"].is_failure
+        assert _client(port, "dev-b", pb).user_data_get()["rc"].is_failure
+        assert not _client(sport, INGEST_USER, "ingest-pw").user_data_get()["rc"].is_failure
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_listeners_and_secrets_as_production_needs(sqlite_url: str, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from server.cli import app
+    from server.migrate import upgrade
+    from server.telemetry.mosquitto import render_conf
+
+    tls = (Path("/etc/ssl/fullchain.pem"), Path("/etc/ssl/privkey.pem"))
+    conf = render_conf(tmp_path, 8883, tls=tls)
+    listeners = [ln for ln in conf.splitlines() if ln.startswith("listener ")]
+    assert listeners == ["listener 8883", "listener 1884 127.0.0.1"]  # TLS on 8883; plain: loopback
+    assert "certfile /etc/ssl/fullchain.pem" in conf
+    assert "persistence_location /var/lib/mosquitto/" in conf
+    with pytest.raises(ValueError, match="loopback"):
+        render_conf(tmp_path, 8883, service_bind="0.0.0.0", tls=tls)
+    upgrade(sqlite_url)
+    env = {k: None for k in os.environ if k.startswith("NONGSO_")}
+    env.update(NONGSO_DATABASE_URL=sqlite_url, NONGSO_VAR_DIR=str(tmp_path / "var"),
+               NONGSO_MODE="production", NONGSO_SECRET_KEY="k" * 48, NONGSO_STAMP_KEYS="1:" + "ab" * 32)
+    args = ["mosquitto-config", "--out", str(tmp_path / "mq"), "--group", ""]
+    r = CliRunner().invoke(app, args, env=env)  # type: ignore[arg-type]
+    assert r.exit_code == 2 and "no broker password for nongso-ingest" in r.output
+    assert not (tmp_path / "var" / "mqtt_ingest_password").exists()  # never silently
+    r = CliRunner().invoke(app, [*args, "--new-service-passwords"], env=env)  # type: ignore[arg-type]
+    assert r.exit_code == 0, r.output
+    assert oct(os.stat(tmp_path / "var" / "mqtt_control_password").st_mode & 0o777) == "0o600"
+
+
+def test_services_log_in_with_their_own_accounts_and_say_why_when_refused(
+        tel_sqlite: Telemetry, sqlite_url: str, tmp_path: Path) -> None:
+    """``nongso ingest`` / ``nongso controller`` take their own account's password from
+    NONGSO_VAR_DIR (NONGSO_MQTT_URL names only host and port); a wrong one stops them with
+    the broker's reason instead of retrying silently."""
+    from typer.testing import CliRunner
+
+    from server.cli import app
+    from server.telemetry.mosquitto import BrokerLoginError, check_login, service_url
+
+    broker = _broker_files(tel_sqlite, tmp_path / "broker")
+    var = tmp_path / "var"
+    var.mkdir()
+    (var / "mqtt_ingest_password").write_text("ingest-pw\n")
+    (var / "mqtt_control_password").write_text("not-the-one\n")
+    base = f"mqtt://127.0.0.1:{broker.service_port}"
+    try:
+        url = service_url(base, var, INGEST_USER)
+        assert url == f"mqtt://{INGEST_USER}:ingest-pw@127.0.0.1:{broker.service_port}"
+        check_login(url, INGEST_USER)  # accepted
+        with pytest.raises(BrokerLoginError, match="refused the login of nongso-control"):
+            check_login(service_url(base, var, CONTROL_USER), CONTROL_USER)
+        env = {k: None for k in os.environ if k.startswith("NONGSO_")}
+        env.update(NONGSO_DATABASE_URL=sqlite_url, NONGSO_VAR_DIR=str(var), NONGSO_MQTT_URL=base)
+        r = CliRunner().invoke(app, ["controller"], env=env)  # type: ignore[arg-type]
+        assert r.exit_code == 2 and "refused the login of nongso-control" in r.output, r.output
+        (var / "mqtt_ingest_password").unlink()  # development: tried anonymously, refused
+        r = CliRunner().invoke(app, ["ingest"], env=env)  # type: ignore[arg-type]
+        assert r.exit_code == 2 and "refused the login of (anonymous)" in r.output, r.output
+        env.update(NONGSO_MODE="production", NONGSO_SECRET_KEY="k" * 48,
+                   NONGSO_STAMP_KEYS="1:" + "ab" * 32)  # production: the file is required
+        r = CliRunner().invoke(app, ["ingest"], env=env)  # type: ignore[arg-type]
+        assert r.exit_code == 2 and "no broker password for nongso-ingest" in r.output, r.output
+    finally:
+        broker.cleanup()

@@ -202,3 +202,49 @@ def test_ingest_msg_is_a_named_tuple(sqlite_url: str) -> None:
     got = w._inbox.popleft()
     assert isinstance(got, Msg) and got.mid == 7 and got.qos == 1
     assert got.topic == "nongso/v1/ly-1/telemetry" and got.payload == b'{"v":1}'
+
+
+def test_valve_state_from_status_and_revocation_within_a_second(
+        tel_pg: Telemetry, mosquitto: Mosquitto, run_worker) -> None:  # type: ignore[no-untyped-def]
+    """Issue 22: a status's ``vs`` sets the valve state (a node that rebooted closed shows
+    closed), and a device revoked by another process is refused at ingest within a second."""
+    from server.models import DeviceRole
+
+    tel = tel_pg
+    tel.add("valve-9", role=DeviceRole.valve)
+    run_worker(tel.engine, mosquitto)
+    topic = "nongso/v1/valve-9/"
+    mosquitto_pub(mosquitto.port, topic + "telemetry",
+                  _golden("telemetry", "valve event: opened by lease 123"))
+    wait_for(lambda: tel.scalar("select vs from device_states") == 1, what="open from telemetry")
+    mosquitto_pub(mosquitto.port, topic + "status",  # rebooted: the valve starts closed
+                  '{"v":1,"state":"online","role":"valve","bt":10,"vs":0,"lease":null}', "-r")
+    wait_for(lambda: tel.scalar("select vs from device_states") == 0, what="closed from status")
+    # revoked by another process (plain SQL: no in-process signal), then a reading 0.6 s later
+    with tel.engine.begin() as c:
+        c.exec_driver_sql("UPDATE devices SET status = 'revoked' WHERE uid = 'valve-9'")
+    time.sleep(0.6)
+    mosquitto_pub(mosquitto.port, topic + "telemetry",
+                  '{"v":1,"seq":90,"t":1760000500,"vs":0,"drop":0}')
+    wait_for(lambda: tel.scalar("select count(*) from dead_letters") == 1, what="dead letter")
+    assert tel.scalar("select reason from dead_letters") == "revoked_device"
+    assert tel.scalar("select count(*) from readings where seq = 90") == 0
+
+
+def test_revocation_in_the_same_process_is_seen_at_once(tel_sqlite: Telemetry) -> None:
+    """The demo (API and ingest in one process): no waiting for the version check."""
+    from sqlmodel import select
+
+    from server.telemetry.credentials import revoke_device
+    from server.telemetry.dispatch import DeviceDirectory
+
+    tel = tel_sqlite
+    tel.add("dev-r")
+    directory = DeviceDirectory(tel.engine, revoke_check_s=3600)
+    directory.reload()
+    got = directory.get("dev-r")
+    assert got is not None and not got.revoked
+    with Session(tel.engine) as s:
+        revoke_device(s, s.exec(select(Device).where(Device.uid == "dev-r")).one())
+    got = directory.get("dev-r")
+    assert got is not None and got.revoked

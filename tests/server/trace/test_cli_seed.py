@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from server.models.trace import Certificate, Lot, Product, RegistrationCode, Tra
 from server.seed import seed_demo
 from server.trace.epcis import document, validate_document
 from server.trace.lots import lot_events
+from server.trace.seed import last_harvest, lot_code
 from server.trace.stamping import assert_stampable
 
 
@@ -61,8 +63,12 @@ def test_cli_lots_list_and_show(demo_db: str) -> None:
     out = runner.invoke(app, ["lots", "list"])
     assert out.exit_code == 0, out.output
     lines = out.stdout.strip().splitlines()  # logs go to stderr
-    assert [line.split("\t")[0] for line in lines] == ["VTH25-0605", "CRT25-0210"]
-    shown = runner.invoke(app, ["lots", "show", "VTH25-0605"])
+    today = date.today()
+    lychee, carrot = (lot_code(c, last_harvest(c, today)) for c in ("lychee", "carrot"))
+    assert [line.split("\t")[0] for line in lines] == [lychee, carrot]
+    assert lychee.startswith("VTH") and lychee.endswith("-0608")  # June: the lychee season
+    assert carrot.startswith("CRT") and carrot.endswith("-0120")  # January: winter carrots
+    shown = runner.invoke(app, ["lots", "show", lychee])
     assert shown.exit_code == 0, shown.output
     assert "Thu hoạch" in shown.output and "Đóng thùng" in shown.output
     assert "ni:///sha-256;" in shown.output and "+07:00" in shown.output

@@ -6,6 +6,7 @@ import copy
 import json
 from pathlib import Path
 
+import pytest
 from sqlmodel import Session, delete
 
 from server.models.trace import EventLot, TraceEvent
@@ -13,7 +14,9 @@ from server.trace.epcis import validate_document
 from server.trace.event_hash import event_hash
 from tests.server.conftest import World
 from tests.server.trace.conftest import Trace
+from tests.server.trace.test_event_hash import reference_hashes
 
+pytestmark = pytest.mark.filterwarnings("ignore:open_text is deprecated:DeprecationWarning")
 GS1 = Path(__file__).parents[2] / "fixtures" / "epcis" / "gs1"
 EXAMPLES = sorted(p.name for p in GS1.glob("*.jsonld"))
 
@@ -47,6 +50,8 @@ def test_export_is_valid_and_carries_hash_ids(trace: Trace) -> None:
         assert e["eventID"] == event_hash(e, doc["@context"])
         assert e["readPoint"]["id"]
     assert len({e["eventID"] for e in events}) == len(events)
+    # GS1's reference implementation computes the same hash for every exported event.
+    assert [e["eventID"] for e in events] == reference_hashes(doc)
     harvest = events[0]
     assert harvest["action"] == "ADD" and harvest["disposition"] == "active"
     assert harvest["quantityList"][0]["epcClass"].endswith("/10/VTH-2025-01")
@@ -99,6 +104,12 @@ def _capture_round_trip(trace: Trace, world: World, name: str) -> None:
     for item in doc["@context"] if isinstance(doc["@context"], list) else []:
         if isinstance(item, dict):
             assert item.items() <= out["@context"][1].items()
+    # The reference agrees with every event ID of the export (those we computed and the
+    # partner's own, when the partner used the hash algorithm).
+    partner_ids = {ev["eventID"] for ev in sent if "eventID" in ev}
+    for ev, want in zip(got, reference_hashes(out), strict=True):
+        if ev["eventID"] not in partner_ids:
+            assert ev["eventID"] == want, name
     # capturing the export back changes nothing
     assert trace.post("/epcis/capture", out)["stored"] == 0
     assert trace.get("/epcis/events", who="carrot_admin")["epcisBody"]["eventList"] == []
@@ -144,4 +155,60 @@ def test_partner_event_naming_our_lot_joins_its_history(trace: Trace, world: Wor
     last = doc["epcisBody"]["eventList"][-1]
     assert last["ex:inspectionNo"] == "JP-PQ-7781"
     assert {"ex": "https://importer.example.jp/epcis/"}.items() <= doc["@context"][1].items()
+    assert [e["eventID"] for e in doc["epcisBody"]["eventList"]] == reference_hashes(doc)
     assert world.count(EventLot) >= 9
+
+
+def test_harvest_event_carries_origin_master_data(trace: Trace, world: World) -> None:
+    """ILMD per CBV 2.0: country of origin, harvest date, farm GLN, planting-area code."""
+    from datetime import date
+
+    from server.models import Zone
+    from server.models.trace import CodeKind, Location, LocationKind, RegistrationCode
+
+    with Session(world.engine) as s:
+        zone = s.get(Zone, world.zones["lychee"])
+        s.add(Location(organisation_id=world.orgs["lychee"], name="Vườn Thanh Hà",
+                       kind=LocationKind.farm, gln="8930000000019", farm_id=zone.farm_id))
+        s.add(RegistrationCode(organisation_id=world.orgs["lychee"], kind=CodeKind.planting_area,
+                               code="VN-31-10813-001-25", authority="Cục Bảo vệ thực vật",
+                               issued_on=date(2025, 1, 10), zone_id=zone.id))
+        s.commit()
+    _, lot = _history(trace)
+    doc = trace.get(f"/lots/{lot}/epcis")
+    assert validate_document(doc) == []
+    ilmd = doc["epcisBody"]["eventList"][0]["ilmd"]
+    assert ilmd == {"cbvmda:countryOfOrigin": "VN", "cbvmda:harvestStartDate": "2025-06-05",
+                    "cbvmda:harvestEndDate": "2025-06-05",
+                    "cbvmda:farmList": [{"cbvmda:farm": "https://id.gs1.org/414/8930000000019"}],
+                    "nongso:plantingAreaCode": "VN-31-10813-001-25"}
+    assert {"nongso": "https://nongso.vn/voc/"}.items() <= doc["@context"][1].items()
+    assert [e["eventID"] for e in doc["epcisBody"]["eventList"]] == reference_hashes(doc)
+
+
+def test_demo_lots_exports_hash_as_the_reference(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every lot of the demo seed: its EPCIS export's event IDs are the reference's."""
+    from sqlmodel import select
+
+    from server.db import make_engine
+    from server.migrate import upgrade
+    from server.models.trace import Lot
+    from server.seed import seed_demo
+    from server.trace import epcis, lineage, lots
+
+    monkeypatch.setenv("NONGSO_VAR_DIR", str(tmp_path))
+    monkeypatch.delenv("NONGSO_DATABASE_URL", raising=False)
+    url = f"sqlite:///{tmp_path / 'nongso.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    seed_demo(engine, devices=0)
+    with Session(engine) as s:
+        all_lots = s.exec(select(Lot)).all()
+        assert all_lots
+        for lot in all_lots:
+            assert lot.id is not None
+            events = lots.lot_events(s, lineage.lineage(s, lot.id))
+            doc = epcis.document([e.document for e in events])
+            assert validate_document(doc) == []
+            assert [e["eventID"] for e in doc["epcisBody"]["eventList"]] == reference_hashes(doc)
