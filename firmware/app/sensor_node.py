@@ -22,6 +22,8 @@ _NTP_RETRY_S = const(3600)  # after a failed re-sync (the time is still known)
 
 
 class SensorNode:
+    ROLE = "sensor"  # the status message's "role" (docs/protocol.md)
+
     def __init__(
         self, device_id: str, root: str, clock: object, net: object, transport: object,
         rtc: object, probe: object = None, therm: object = None, battery: object = None,
@@ -122,8 +124,8 @@ class SensorNode:
         self._ntp(tb, boot)
         link = Link(self.transport, self.clock, self.device_id, self.seed + boot)
         extra = (
-            '"role":"sensor","fw":"%s","bt":%d,"cfg":%d,"rssi":%d'
-            % (common.FW_VERSION, boot, cfg["rev"], net.rssi())  # type: ignore[attr-defined]
+            '"role":"%s","fw":"%s","bt":%d,"cfg":%d,"rssi":%d'
+            % (self.ROLE, common.FW_VERSION, boot, cfg["rev"], net.rssi())  # type: ignore[attr-defined]
         ).encode()
         if link.connect(status("online", extra)):
             link.poll()  # the retained config usually arrives right after SUBACK
@@ -144,8 +146,9 @@ class SensorNode:
                     if a:
                         link.publish("ack", a)
             extra = (
-                '"role":"sensor","bt":%d,"cfg":%d,"seq":%d,"pend":%d,"drop":%d,"next_s":%d'
-                % (boot, cfg["rev"], buf.next_seq - 1, buf.pending(), buf.dropped, cfg["interval_s"])
+                '"role":"%s","bt":%d,"cfg":%d,"seq":%d,"pend":%d,"drop":%d,"next_s":%d'
+                % (self.ROLE, boot, cfg["rev"], buf.next_seq - 1, buf.pending(), buf.dropped,
+                   cfg["interval_s"])
             ).encode()
             link.close(status("sleep", extra))
         net.off()  # type: ignore[attr-defined]

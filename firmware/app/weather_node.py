@@ -115,6 +115,8 @@ class WeatherSampler:
 
 
 class WeatherNode(SensorNode):
+    ROLE = "weather"
+
     def __init__(
         self, device_id: str, root: str, clock: object, net: object, transport: object,
         rtc: object, air: object = None, rain: object = None, battery: object = None,

@@ -19,6 +19,7 @@ from server.models import Role, Zone
 from server.models.ocop import OcopCertificate, OcopProduct
 from server.models.trace import Certificate
 from server.templating import render
+from server.trace.certificates import KIND_LABELS
 
 __all__ = ["router", "admin_orgs"]
 
@@ -39,7 +40,8 @@ def admin_orgs(who: Principal) -> list[int] | None:
 def dashboard_page(request: Request, who: CurrentUser, session: SessionDep) -> HTMLResponse:
     data = dashboard(session, admin_orgs(who))
     return render(request, "coop_dashboard.html", {"who": who, "d": data,
-                                                   "expiry_days": EXPIRY_DAYS})
+                                                   "expiry_days": EXPIRY_DAYS,
+                                                   "kind_labels": KIND_LABELS})
 
 
 @router.get("/farm/alerts", response_class=HTMLResponse)
@@ -63,4 +65,4 @@ def certificates_page(request: Request, who: CurrentUser, session: SessionDep) -
         ocop = ocop.where(col(OcopProduct.organisation_id).in_(orgs))
     return render(request, "coop_certificates.html", {
         "who": who, "certs": session.exec(certs).all(), "ocop": session.exec(ocop).all(),
-        "today": date.today()})
+        "today": date.today(), "kind_labels": KIND_LABELS})

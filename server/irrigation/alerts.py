@@ -257,6 +257,11 @@ def _resolve(alert: Alert, now: datetime, notifier: Notifier) -> None:
     notifier.deliver(alert, "resolved", now)
 
 
+#: Key prefixes of alerts raised and resolved by their own code (buffer drops here, the
+#: daily flow check in ``flowcheck.py``): ``evaluate`` never resolves them.
+SELF_MANAGED = ("drops:", "flow:")
+
+
 def evaluate(session: Session, now: datetime, notifier: Notifier | None = None,
              no_flow_s: float = NO_FLOW_S) -> None:
     notifier = notifier or Notifier()
@@ -270,7 +275,7 @@ def evaluate(session: Session, now: datetime, notifier: Notifier | None = None,
         else:
             alert.last_seen_at, alert.value, alert.message = now, c.value, c.message[:300]
     for key, alert in open_by_key.items():
-        if not key.startswith("drops:") and key not in current:
+        if not key.startswith(SELF_MANAGED) and key not in current:
             _resolve(alert, now, notifier)
     _drops(session, now, open_by_key, notifier)
     session.flush()

@@ -4,6 +4,7 @@ water|stop|alerts``."""
 from __future__ import annotations
 
 import logging
+import secrets
 import signal
 import threading
 from collections.abc import Callable
@@ -41,7 +42,7 @@ def controller(interval: float = typer.Option(1.0, min=0.1, max=60, help="Second
     try:  # its own account: nongso-control with var/mqtt_control_password (issue 22)
         url = service_url(settings.mqtt_url, settings.var_dir, CONTROL_USER,
                           settings.mode == "production")
-        check_login(url, CONTROL_USER)
+        check_login(url, f"{CONTROL_USER}-check-{secrets.token_hex(4)}")  # never a live id
     except BrokerLoginError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None

@@ -11,9 +11,9 @@ the zone's emitters are declared and the measurement is more than
 alert opens (through :mod:`server.irrigation.alerts`, so it is delivered like every
 other); it resolves when a later day's measurement is back within range.
 
-The alert key starts with ``drops:`` — the prefix ``alerts.evaluate`` leaves to the code
-that owns the alert (as for buffer drops), so evaluate does not resolve it between two
-daily checks.
+The alert key starts with ``flow:``, one of ``alerts.SELF_MANAGED``: ``alerts.evaluate``
+leaves it to this module (as it leaves buffer drops to theirs), so it is not resolved
+between two daily checks.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ WINDOW = timedelta(days=14)
 
 
 def alert_key(zone_id: int) -> str:
-    return f"drops:flow:{zone_id}"
+    return f"flow:{zone_id}"
 
 
 def mismatch_message(zone_name: str, measured: float, rated: float) -> str:

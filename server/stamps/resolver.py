@@ -17,6 +17,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from urllib.parse import unquote
 
+import anyio.to_thread
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlmodel import Session, col, select
@@ -80,11 +81,12 @@ async def _throttled(request: Request, svc: StampsDep,
     try:
         return await handler(request, svc)
     except StampError:
-        wait = svc.lookup_throttle.retry_after(ip)
+        # the shared throttle is two primary-key statements on PostgreSQL: off the event loop
+        wait = await anyio.to_thread.run_sync(svc.lookup_throttle.retry_after, ip)
         if wait:
             raise ScanRateLimited("Too many lookups of unknown stamps from this address; "
                                   "try again later.", wait) from None
-        svc.lookup_throttle.failed(ip)
+        await anyio.to_thread.run_sync(svc.lookup_throttle.failed, ip)
         raise
 
 

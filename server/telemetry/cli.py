@@ -6,8 +6,8 @@ from __future__ import annotations
 import csv
 import logging
 import os
+import secrets
 import signal
-import socket
 import threading
 from pathlib import Path
 
@@ -218,7 +218,8 @@ def mosquitto_config(out: Path = typer.Option(..., help="Directory for passwd, a
 
 
 def ingest(client_id: str = typer.Option("", help="Stable MQTT client id (persistent session); "
-                                         "default nongso-ingest-<host>-<index>."),
+                                         "default nongso-ingest-<index>: the id belongs to the "
+                                         "index, not the host (docs/scaling.md)."),
            index: int = typer.Option(1, min=1, help="This worker's number, 1..--workers "
                                      "(unique across hosts)."),
            workers: int = typer.Option(1, min=1, max=64, help="How many workers share the "
@@ -242,12 +243,12 @@ def ingest(client_id: str = typer.Option("", help="Stable MQTT client id (persis
     try:  # its own account: nongso-ingest with var/mqtt_ingest_password (or the systemd credential)
         url = service_url(settings.mqtt_url, settings.var_dir, INGEST_USER,
                           settings.mode == "production")
-        check_login(url, INGEST_USER)
+        check_login(url, f"{INGEST_USER}-check-{secrets.token_hex(4)}")  # never a worker's id
     except BrokerLoginError as exc:
         raise _fail(str(exc)) from None
     if index > workers and not shared:
         raise _fail(f"--index {index} is not in 1..--workers {workers}")
-    cid = client_id or f"nongso-ingest-{socket.gethostname()}-{index}"
+    cid = client_id or f"nongso-ingest-{index}"
     worker = IngestWorker(engine, IngestConfig(
         mqtt_url=url, client_id=cid, group=group, mqtt5=not mqtt311, workers=workers,
         index=index, shared=shared, batch_size=batch_size,

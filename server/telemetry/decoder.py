@@ -43,12 +43,16 @@ _VALUES: dict[str, tuple[str, float, float]] = {
     "m": ("num", 0.0, 100.0), "vwc": ("num", 0.0, 100.0), "raw": ("int", 0, 65535),
     "st": ("num", -60.0, 100.0), "bat": ("int", 0, 20000), "vs": ("int", 0, 1),
     "fl": ("num", 0.0, 1e9), "pc": ("int", 0, 2**63 - 1), "cmd": ("int", 1, MAX_ID),
+    # weather node (issue 18): air temperature and humidity (SHT3x/DHT22), rain since the
+    # last reading and the gauge's tip counter, global solar radiation
+    "at": ("num", -40.0, 125.0), "rh": ("num", 0.0, 100.0), "rn": ("num", 0.0, 1000.0),
+    "tips": ("int", 0, 4294967295), "sr": ("num", 0.0, 2000.0),
 }
 _STRINGS = frozenset({"ev", "why"})
 _RECORD_KEYS = frozenset({"seq", "t", "bt", "up", "err"})
 _ENVELOPE = frozenset({"v", "drop", "batch"})
 _STATES = ("online", "sleep", "offline")
-_ROLES = ("sensor", "valve")
+_ROLES = ("sensor", "valve", "weather")
 _ACK_RES = ("accepted", "rejected", "done")
 _CFG_RES = ("applied", "rejected")
 

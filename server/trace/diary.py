@@ -44,8 +44,9 @@ def label_phi(product_name: str, crop: str | None) -> tuple[int, str] | None:
 
 
 def aware(moment: datetime) -> datetime:
-    """SQLite gives naive datetimes back: they are UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    """In UTC: SQLite gives naive datetimes back (they are UTC) and drops the offset of an
+    aware one it stores, so a +07:00 time is converted before it is written."""
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def add_entry(session: Session, zone_id: int, body: DiaryEntryCreate,

@@ -27,8 +27,9 @@ __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 
-BUTTONS = [("harvest", "🧺"), ("inspect", "🔍"), ("pack", "📦"), ("store", "❄️"),
-           ("ship", "🚚"), ("receive", "📥")]
+# Text buttons: emoji icons are missing from the fonts of older Androids (issue 21's audit).
+BUTTONS = [("harvest", ""), ("inspect", ""), ("pack", ""), ("store", ""), ("ship", ""),
+           ("receive", "")]
 
 
 def _lots_for(session: SessionDep, who: CurrentUser) -> list[dict[str, Any]]:

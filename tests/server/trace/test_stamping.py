@@ -113,3 +113,22 @@ def test_irrigation_summary_without_telemetry_tables() -> None:
     with Session(engine) as s:
         got = irrigation_summary(s, 1, now, now)
     assert got["available"] is False and got["reason"] == "no telemetry store"
+
+
+def test_a_diary_time_with_an_offset_is_stored_as_the_same_instant(trace: Trace,
+                                                                     world: World) -> None:
+    # SQLite drops the offset of an aware datetime it stores: 07:00+07:00 must come back as
+    # 00:00 UTC, not 07:00 UTC.
+    from datetime import datetime
+
+    from sqlmodel import select
+
+    from server.models.trace import DiaryEntry
+
+    zone = world.zones["lychee"]
+    trace.post(f"/zones/{zone}/diary", {**SPRAY, "performed_at": "2025-06-01T07:00:00+07:00"},
+               who="lychee_farmer")
+    with Session(world.engine) as s:
+        stored = s.exec(select(DiaryEntry)).one().performed_at
+    stored = stored if stored.tzinfo else stored.replace(tzinfo=UTC)
+    assert stored == datetime(2025, 6, 1, 0, 0, tzinfo=UTC)
