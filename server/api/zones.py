@@ -6,6 +6,9 @@ from fastapi import APIRouter, Response
 from sqlmodel import col, select
 
 from server.deps import CurrentUser, SessionDep, load_farm, load_zone
+from server.errors import Invalid
+from server.irrigation.profiles import check_variety
+from server.irrigation.zone_form import apply_zone_update
 from server.models import Farm, Role, Zone, ZoneCreate, ZonePublic, ZoneUpdate
 
 __all__ = ["router"]
@@ -28,6 +31,9 @@ def list_zones(who: CurrentUser, session: SessionDep, farm_id: int | None = None
 @router.post("", response_model=ZonePublic, status_code=201)
 def create_zone(body: ZoneCreate, who: CurrentUser, session: SessionDep) -> Zone:
     load_farm(session, who, body.farm_id, Role.coop_admin)
+    reason = check_variety(body.crop, body.variety)
+    if reason is not None:
+        raise Invalid(reason)
     zone = Zone.model_validate(body)
     session.add(zone)
     session.commit()
@@ -43,7 +49,9 @@ def get_zone(zone_id: int, who: CurrentUser, session: SessionDep) -> Zone:
 @router.patch("/{zone_id}", response_model=ZonePublic)
 def update_zone(zone_id: int, body: ZoneUpdate, who: CurrentUser, session: SessionDep) -> Zone:
     zone, _ = load_zone(session, who, zone_id, Role.coop_admin)
-    zone.sqlmodel_update(body.model_dump(exclude_unset=True))
+    reason = apply_zone_update(zone, body)
+    if reason is not None:
+        raise Invalid(reason)
     session.add(zone)
     session.commit()
     session.refresh(zone)

@@ -18,9 +18,13 @@ from server.irrigation import log as irrlog
 from server.irrigation import stages
 from server.irrigation.api import ACTORS, SettingsUpdate, change_settings
 from server.irrigation.commands import stop_zone, water_now
+from server.irrigation.profiles import CROPS
 from server.irrigation.status import zone_status
 from server.irrigation.windows import local_day
+from server.irrigation.zone_form import FIELDS as CROP_FIELDS
+from server.irrigation.zone_form import apply_zone_update
 from server.irrigation.zone_state import ensure_settings
+from server.models import Role, ZoneUpdate
 from server.models.irrigation import Alert, ValveCommand
 from server.templating import render
 
@@ -90,7 +94,9 @@ def _zone_page(request: Request, who: Any, session: Any, zone_id: int, error: st
            "modes": MODES_VI, "stage_log": stages.events(session, zone_id, 10),
            "stage_vi": stages.STAGE_VI, "event_vi": EVENT_VI,
            "log": irrlog.recent(session, zone_id, 7), "trigger_vi": irrlog.TRIGGER_VI,
-           "cmds": cmds, "error": error}
+           "cmds": cmds, "error": error, "crop_fields": CROP_FIELDS,
+           "varieties": [(v.key, v.name_vi) for v in getattr(CROPS.get(zone.crop), "varieties", ())],
+           "may_edit_zone": who.is_admin or who.role_in(farm.organisation_id) == Role.coop_admin}
     return render(request, "irrigation_zone.html", ctx, status)  # reads only: a GET never writes
 
 
@@ -117,6 +123,25 @@ async def zone_settings_submit(zone_id: int, request: Request, who: CurrentUser,
         msg = "; ".join(str(e.get("loc", [""])[-1]) + ": " + e["msg"] for e in exc.errors()) \
             if isinstance(exc, ValidationError) else exc.detail
         return _zone_page(request, who, session, zone_id, f"Giá trị không hợp lệ — {msg}", 422)
+    session.commit()
+    return RedirectResponse(f"/zones/{zone_id}/irrigation?saved=1", status_code=303)
+
+
+@router.post("/zones/{zone_id}/crop", response_class=HTMLResponse)
+async def zone_crop_submit(zone_id: int, request: Request, who: CurrentUser,
+                           session: SessionDep) -> Any:
+    """The crop, variety, season date, area and drip line (co-op admin)."""
+    zone, _farm = load_zone(session, who, zone_id, Role.coop_admin)
+    form = await request.form()
+    data = {k: (str(form[k]).strip() or None) for k, _l, _t in CROP_FIELDS if k in form}
+    try:
+        reason = apply_zone_update(zone, ZoneUpdate.model_validate(data))
+    except ValidationError as exc:
+        reason = "; ".join(str(e.get("loc", [""])[-1]) + ": " + e["msg"] for e in exc.errors())
+    if reason is not None:
+        session.rollback()
+        return _zone_page(request, who, session, zone_id, f"Giá trị không hợp lệ — {reason}", 422)
+    session.add(zone)
     session.commit()
     return RedirectResponse(f"/zones/{zone_id}/irrigation?saved=1", status_code=303)
 

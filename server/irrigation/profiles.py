@@ -178,3 +178,13 @@ def anchor_on(crop: Crop, variety: str | None, year: int) -> date:
     """The variety's usual anchor date in ``year`` (the crop's first variety by default)."""
     v = next((x for x in crop.varieties if x.key == variety), crop.varieties[0])
     return date(year, *v.anchor)
+
+
+def check_variety(crop: str, variety: str | None) -> str | None:
+    """None when ``variety`` is empty or one of ``crop``'s varieties (or the crop has no
+    calendar); otherwise the reason, naming the varieties there are (a 422)."""
+    c = CROPS.get(crop)
+    if c is None or not variety or any(v.key == variety for v in c.varieties):
+        return None
+    known = ", ".join(f"{v.key} ({v.name_vi})" for v in c.varieties)
+    return f"Unknown variety {variety!r} for {crop}; one of: {known}."

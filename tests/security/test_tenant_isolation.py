@@ -149,7 +149,7 @@ RULES: dict[tuple[str, str], str] = {
     # device config
     ("GET", "/api/v1/zones/{zone_id}/irrigation/stages"): H,
     ("POST", "/api/v1/zones/{zone_id}/irrigation/stage/reset"): H,
-    ("POST", "/zones/{zone_id}/irrigation/stage-reset"): H,
+    ("POST", "/zones/{zone_id}/irrigation/stage-reset"): H, ("POST", "/zones/{zone_id}/crop"): H,
     ("GET", "/api/v1/irrigation/overview"): L, ("GET", "/coop/irrigation"): OWN,
     ("GET", "/api/v1/ocop/councils/{organisation_id}/seats"): D,
     ("PUT", "/api/v1/ocop/councils/{organisation_id}/seats"): D,
