@@ -16,12 +16,19 @@ common AI pair, e.g. ``0B`` for 01 + 10):
 * non-GS1 key=value pairs after ``1111`` (key length in 7 bits, key in base 64, value with
   its encoding indicator and 7-bit length).
 
-The bit string is padded with zeros to a multiple of 6 and written in base 64. This module
-knows the formats of the AIs a farm-to-shop chain uses (primary keys GTIN, SSCC, GLN, GDTI,
-GCN, GINC, GSIN, GRAI, GIAI, ITIP, CPID, GSRN(P), their qualifiers, dates, weights); an AI
-outside :data:`FORMATS` is refused with :class:`~qr.errors.DigitalLinkError`. Digits-only
-alphanumeric values that start with ``0`` are written in base 64 rather than as a number, so
-their leading zeros survive (GS1's toolkit would drop them).
+The bit string is padded with zeros to a multiple of 6 and written in base 64. The tables
+(:mod:`qr.dl_formats`) are those of GS1's toolkit: every AI it knows; an AI outside them is
+refused with :class:`~qr.errors.DigitalLinkError`.
+
+Two forms: **fully compressed**, every AI in one segment (``https://id.gs1.org/AQnYUc1gmiCNV4JG``);
+**partially compressed**, the primary key left as it is and the rest compressed
+(``https://id.gs1.org/01/05412345000013/EEarwSM`` for ``…/01/05412345000013/10/ABC123``; the
+toolkit's ``uncompressedPrimary``). :func:`decompress` reads both.
+
+Digits-only text is written as encoding 0 (a number), as the toolkit writes it, even with
+leading zeros (lot ``007``): the character count travels with it, so :func:`decompress` pads
+the number back to that many digits and the zeros survive. (The toolkit's own decoder parses
+the number and drops them; its compressed bits are the same as ours.)
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ import math
 import re
 from urllib.parse import parse_qsl, quote, unquote
 
+from qr.dl_formats import AI_LENGTH, CHECKED, FORMATS, OPTIMISATIONS, PRIMARY, QUALIFIERS
 from qr.errors import DigitalLinkError
 from qr.gs1 import check_digit
 
@@ -38,33 +46,8 @@ __all__ = ["FORMATS", "QUALIFIERS", "compress", "decompress", "compress_ais", "d
 
 _B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 _HEX = "0123456789ABCDEF"
-# AI → its components: ("N", fixed length, 0) | ("N", 0, max length) | ("X", fixed, 0) | ("X", 0, max)
-_N13_X17 = (("N", 13, 0), ("X", 0, 17))
-FORMATS: dict[str, tuple[tuple[str, int, int], ...]] = {
-    "00": (("N", 18, 0),), "01": (("N", 14, 0),), "02": (("N", 14, 0),),
-    "10": (("X", 0, 20),), "11": (("N", 6, 0),), "12": (("N", 6, 0),), "13": (("N", 6, 0),),
-    "15": (("N", 6, 0),), "16": (("N", 6, 0),), "17": (("N", 6, 0),), "20": (("N", 2, 0),),
-    "21": (("X", 0, 20),), "22": (("X", 0, 20),), "235": (("X", 0, 28),), "253": _N13_X17,
-    "254": (("X", 0, 20),), "255": (("N", 13, 0), ("N", 0, 12)), "30": (("N", 0, 8),),
-    "37": (("N", 0, 8),), "401": (("X", 0, 30),), "402": (("N", 17, 0),),
-    **{f"41{d}": (("N", 13, 0),) for d in "01234567"},
-    **{f"310{d}": (("N", 6, 0),) for d in "012345"},
-    "8003": (("N", 14, 0), ("X", 0, 16)), "8004": (("X", 0, 30),), "8006": (("N", 18, 0),),
-    "8010": (("X", 0, 30),), "8011": (("N", 0, 12),), "8017": (("N", 18, 0),),
-    "8018": (("N", 18, 0),), "8019": (("N", 0, 10),),
-}
-PRIMARY = ("00", "01", "253", "255", "401", "402", "410", "411", "412", "413", "414", "415", "416",
-           "417", "8003", "8004", "8006",
-           "8010", "8017", "8018")
-#: Key qualifiers in path order (GS1 Digital Link URI syntax).
-QUALIFIERS = {"01": ("22", "10", "21"), "8006": ("22", "10", "21"), "414": ("254",),
-              "8010": ("8011",), "8017": ("8019",), "8018": ("8019",), "01+235": ("235",)}
-#: Optimisation codes: two hex digits standing for a sequence of AIs.
-OPTIMISATIONS = {"0B": ("01", "10"), "0C": ("01", "21"), "0D": ("01", "17"),
-                 "9C": ("8018", "8019"), "9D": ("414", "254")}
-_CHECKED = {"00", "01", "02", "402", "410", "411", "412", "413", "414", "415", "416", "417",
-            "8017", "8018"}
-_SEGMENT = re.compile(r"[A-Za-z0-9_-]{6,}")
+_SEGMENT = re.compile(r"[A-Za-z0-9_-]{6,}")  # fully compressed: a primary key takes 6+
+_PART = re.compile(r"[A-Za-z0-9_-]{2,}")  # partially compressed: one AI may take 2
 
 
 def _value_bits(n: int) -> int:
@@ -80,7 +63,7 @@ def _bits(value: int, width: int) -> str:
 
 
 def _encoding(s: str) -> int:
-    if re.fullmatch(r"[0-9]+", s) and (s[0] != "0" or len(s) == 1):
+    if s.isascii() and s.isdigit():
         return 0
     if re.fullmatch(r"[0-9a-f]+", s):
         return 1
@@ -216,14 +199,11 @@ def _read_value(ai: str, r: _Bits) -> str:
 
 
 def _read_ai(r: _Bits, first: str) -> str:
-    ai = first
-    for _ in range(2):
-        if ai in FORMATS:
-            return ai
-        ai += _HEX[r.number(4)]
-    if ai in FORMATS:
-        return ai
-    raise DigitalLinkError(f"AI ({ai}) is not supported by this decompressor")
+    """The AI whose first two digits are ``first``: its length from the toolkit's ``tableP``."""
+    ai = first + "".join(_HEX[r.number(4)] for _ in range(AI_LENGTH.get(first, 2) - 2))
+    if ai not in FORMATS:
+        raise DigitalLinkError(f"AI ({ai}) is not supported by this decompressor")
+    return ai
 
 
 def decompress_ais(segment: str) -> tuple[dict[str, str], dict[str, str]]:
@@ -257,7 +237,7 @@ def decompress_ais(segment: str) -> tuple[dict[str, str], dict[str, str]]:
 
 def _check(ai: str, value: str) -> None:
     body = {"253": value[:13], "255": value[:13], "8003": value[1:14]}.get(ai, value)
-    if ai in _CHECKED or ai in ("253", "255", "8003"):
+    if ai in CHECKED or ai in ("253", "255", "8003"):
         if len(body) < 2 or not body.isdigit() or check_digit(body[:-1]) != int(body[-1]):
             raise DigitalLinkError(f"({ai}) {value} has a wrong check digit")
 
@@ -285,25 +265,38 @@ def _parse(uri: str) -> tuple[str, dict[str, str], dict[str, str]]:
     return host + "/".join([""] + segs[:i]), ais, others
 
 
-def compress(uri: str, *, optimise: bool = False) -> str:
+def compress(uri: str, *, optimise: bool = False, partial: bool = False) -> str:
     """The compressed form of a GS1 Digital Link URI (non-GS1 query pairs stay in the query).
+    ``partial``: keep the primary key uncompressed and compress the rest (nothing to compress:
+    the uncompressed URI, as GS1's toolkit does).
 
     >>> compress("https://id.gs1.org/01/05412345000013")
     'https://id.gs1.org/AQnYUc1gmg'
+    >>> compress("https://id.gs1.org/01/05412345000013/10/ABC123", partial=True)
+    'https://id.gs1.org/01/05412345000013/EEarwSM'
     """
     stem, ais, others = _parse(uri)
-    out = f"{stem}/{compress_ais(ais, optimise=optimise)}"
-    return out + ("?" + "&".join(f"{k}={_enc(v)}" for k, v in others.items())
-                  if others else "")
+    tail = ("?" + "&".join(f"{k}={_enc(v)}" for k, v in others.items())) if others else ""
+    if not partial:
+        return f"{stem}/{compress_ais(ais, optimise=optimise)}{tail}"
+    key = _primary(ais)
+    _check(key, ais[key])
+    rest = {k: v for k, v in ais.items() if k != key}
+    packed = f"/{compress_ais(rest, optimise=optimise)}" if rest else ""
+    return f"{stem}/{key}/{_enc(ais[key])}{packed}{tail}"
+
+
+def _primary(ais: dict[str, str]) -> str:
+    keys = [k for k in ais if k in PRIMARY]
+    if len(keys) != 1:
+        raise DigitalLinkError("exactly one GS1 primary key is required")
+    return keys[0]
 
 
 def build(stem: str, ais: dict[str, str], others: dict[str, str] | None = None) -> str:
     """The uncompressed Digital Link of ``ais``: the primary key, its qualifiers in path
     order, every other AI (and non-GS1 pair) in the query string."""
-    keys = [k for k in ais if k in PRIMARY]
-    if len(keys) != 1:
-        raise DigitalLinkError("exactly one GS1 primary key is required")
-    key = keys[0]
+    key = _primary(ais)
     _check(key, ais[key])
     order = QUALIFIERS["01+235"] if key == "01" and "235" in ais else QUALIFIERS.get(key, ())
     path = [key, _enc(ais[key])]
@@ -323,27 +316,53 @@ def _enc(value: str) -> str:
 
 
 def decompress(uri: str) -> str:
-    """The uncompressed GS1 Digital Link of a compressed one (its last path segment).
+    """The uncompressed GS1 Digital Link of a fully compressed (``…/<segment>``) or partially
+    compressed (``…/<key>/<value>/<segment>``) one; an uncompressed one is returned normalised.
 
     >>> decompress("https://id.gs1.org/AQnYUc1gmg")
     'https://id.gs1.org/01/05412345000013'
+    >>> decompress("https://id.gs1.org/01/05412345000013/EEarwSM")
+    'https://id.gs1.org/01/05412345000013/10/ABC123'
     """
     host, segs, query = _split(uri)
-    if not segs or not _SEGMENT.fullmatch(segs[-1]):
+    if any(s in PRIMARY and (len(segs) - i) % 2 == 0 for i, s in enumerate(segs)):
+        return build(*_parse(uri))  # not compressed at all
+    if not segs or not _PART.fullmatch(segs[-1]):
         raise DigitalLinkError("no compressed segment at the end of the path")
     ais, others = decompress_ais(segs[-1])
+    stem = segs[:-1]
+    if len(segs) >= 3 and segs[-3] in PRIMARY:  # partially compressed
+        key, value, stem = segs[-3], unquote(segs[-2]), segs[:-3]
+        if key in ais:
+            raise DigitalLinkError(f"({key}) is both uncompressed and compressed")
+        if key == "01" and value.isdigit() and len(value) in (8, 12, 13):
+            value = value.zfill(14)
+        ais = {key: value, **ais}
+    elif not _SEGMENT.fullmatch(segs[-1]):
+        raise DigitalLinkError("too short for a compressed Digital Link")
     for k, v in parse_qsl(query, keep_blank_values=True):
         others[k] = v
-    return build(host + "/".join([""] + segs[:-1]), ais, others)
+    return build(host + "/".join([""] + stem), ais, others)
 
 
 def looks_compressed(path: str) -> str | None:
-    """The uncompressed path (and query) of a request path ``/<segment>`` that is a
-    compressed Digital Link, else None. Never raises."""
-    if path.count("/") != 1 or not _SEGMENT.fullmatch(path[1:]):
+    """The uncompressed path (and query) of a request path that is a compressed Digital Link
+    — ``/<segment>`` (fully) or ``/<primary key>/<value>/<segment>`` (partially) — else None.
+    A cheap test of the path's shape comes first (a stamp's six-segment path is rejected by
+    one ``count``). Never raises."""
+    slashes = path.count("/")
+    if slashes == 1:
+        if not _SEGMENT.fullmatch(path[1:]):
+            return None
+    elif slashes == 3:
+        _, key, _, segment = path.split("/")
+        if key not in PRIMARY or not _PART.fullmatch(segment):
+            return None
+    else:
         return None
     try:
         full = decompress("http://x" + path)
     except (DigitalLinkError, ValueError, IndexError):
         return None
     return full[len("http://x"):]
+

@@ -22,6 +22,7 @@ from server.irrigation import pages as irrigation_pages
 from server.metrics import MetricsMiddleware
 from server.metrics import router as metrics_router
 from server.ocop_workflow import pages as ocop_pages
+from server.ocop_workflow.mailer import Mailer
 from server.ocop_workflow.reminders import ReminderScheduler
 from server.security_headers import SecurityHeadersMiddleware, install_input_guards
 from server.settings import Settings, load_settings
@@ -49,7 +50,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        ocop_reminders = ReminderScheduler(engine)  # OCOP reminders, each sent once (issue 19)
+        # OCOP reminders, each sent once (issue 19); by e-mail too when NONGSO_SMTP_URL is set
+        ocop_reminders = ReminderScheduler(engine, mailer=Mailer.from_settings(settings))
         ocop_reminders.start()
         app.state.ocop_reminders = ocop_reminders
         yield

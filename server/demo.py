@@ -20,7 +20,7 @@ from server.app import create_app
 from server.broker import EmbeddedBroker
 from server.db import make_engine
 from server.migrate import upgrade
-from server.seed import DemoUser, seed_demo
+from server.seed import DEMO_INTERVAL_S, DemoUser, seed_demo, seed_device_configs
 from server.settings import Settings, load_settings
 
 __all__ = ["run_demo"]
@@ -53,7 +53,7 @@ def _print_banner(base: str, mqtt_url: str, users: list[DemoUser], db_url: str,
         out.write(f"  Ingest worker:                 {ingest}\n")
     if fleet:
         out.write(f"  Simulated fleet:               {fleet}\n")
-    out.write("  Irrigation controller:         running (all zones; alerts in-app)\n")
+    out.write("  Irrigation controller:         running (all zones; alerts in-app; device configs)\n")
     out.write(f"  Database:                      {db_url}\n\n")
     out.write("  Demo users (passwords are shown only once, when first created):\n")
     for u in users:
@@ -124,12 +124,36 @@ async def _fleet(engine: Engine, mqtt_url: str, embedded: bool,
         # embedded broker; anonymous there. Against a real broker it needs the devices'
         # passwords: run `nongso simulate --credentials FILE` instead.
         fleet = await asyncio.to_thread(start_fleet, rows, mqtt_url, spread_s=20,
-                                        interval_s=300, upload_every=1, seed=1,
+                                        interval_s=DEMO_INTERVAL_S, upload_every=1, seed=1,
                                         root=var_dir / "demo-fleet")
         return fleet, f"{len(rows)} simulated nodes (real firmware logic), first data within ~30 s"
     if rows:
         return None, "not started (external broker: use `nongso simulate --credentials`)"
     return None, "none (--devices 0)"
+
+
+async def _configs_out(engine: Engine, timeout_s: float = 6.0) -> None:
+    """Wait (a few seconds at most) until the controller has handed every demo device's
+    config to the broker, so each simulated node finds its retained config at its first
+    connect (a node that boots earlier gets it at its next upload, as in production)."""
+    from sqlmodel import Session, col, func, select
+
+    from server.models import Device, DeviceStatus
+    from server.models.device_config import DeviceConfig
+
+    def missing() -> int:
+        with Session(engine) as s:
+            return s.exec(select(func.count()).select_from(Device)
+                          .join(DeviceConfig, col(DeviceConfig.device_id) == Device.id,
+                                isouter=True)
+                          .where(col(Device.uid).startswith("demo-"),
+                                 col(Device.status) != DeviceStatus.revoked,
+                                 col(DeviceConfig.published_at).is_(None))).one()
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while await asyncio.to_thread(missing) and loop.time() < deadline:
+        await asyncio.sleep(0.2)
 
 
 async def _season(engine: Engine, mqtt_url: str, embedded: bool,
@@ -141,6 +165,20 @@ async def _season(engine: Engine, mqtt_url: str, embedded: bool,
         demo_season.prepare_zones(engine)
         await asyncio.to_thread(demo_season.backfill, engine, mqtt_url, start_fleet,
                                 _demo_devices(engine), var_dir, None, season_s)
+
+
+def _controller(engine: Engine, settings: Settings, mqtt_url: str) -> Any:
+    """The irrigation controller as `nongso controller` runs it: one loop for all zones
+    (thresholds, windows, leases over MQTT 3.1.1, alerts) and the per-device configs
+    (retained ``nongso/v1/<id>/config``, issue 22) — each demo node's settings seeded first
+    as an installer enters them (the fleet's 300 s interval, calibration; the zone's
+    thresholds), so the pushed config keeps the fleet's interval."""
+    from server.irrigation.controller import start_controller
+    from server.irrigation.weather import MeasuredWeather  # the gauges' rain, measured ET₀
+
+    seed_device_configs(engine, settings.var_dir / "demo-fleet")
+    return start_controller(engine, settings, mqtt_url, forecast=MeasuredWeather(engine),
+                            push_configs=True)
 
 
 async def _serve(host: str, port: int, devices: int, start_fleet: FleetStarter | None,
@@ -166,11 +204,7 @@ async def _serve(host: str, port: int, devices: int, start_fleet: FleetStarter |
     # amqtt speaks MQTT 3.1.1 only: one worker, plain subscription
     ingest, ingest_stop = start_in_thread(engine, mqtt_url, mqtt5=broker is None)
     await _season(engine, mqtt_url, broker is not None, start_fleet, settings.var_dir, season_s)
-    from server.irrigation.controller import start_controller
-    from server.irrigation.weather import MeasuredWeather  # the gauges' rain, measured ET₀
-
-    # One loop for all zones: thresholds, windows, leases over MQTT 3.1.1, alerts.
-    irrigation = start_controller(engine, settings, mqtt_url, forecast=MeasuredWeather(engine))
+    irrigation = _controller(engine, settings, mqtt_url)
     app = create_app(settings, engine)
     app.state.mqtt_url = mqtt_url
     server = _Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
@@ -179,6 +213,8 @@ async def _serve(host: str, port: int, devices: int, start_fleet: FleetStarter |
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
     task = asyncio.create_task(server.serve())
+    if broker is not None and start_fleet is not None:  # the simulated fleet will start
+        await _configs_out(engine)
     fleet, fleet_note = await _fleet(engine, mqtt_url, broker is not None, start_fleet,
                                      settings.var_dir)
     try:

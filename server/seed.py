@@ -14,8 +14,10 @@ pre-2025 code 10867) and Đức Chính (huyện Cẩm Giàng, 10912) were merged
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -34,12 +36,17 @@ from server.models import (
 )
 from server.security import hash_password
 
-__all__ = ["DemoUser", "seed_demo", "DEMO_MARKER"]
+__all__ = ["DemoUser", "seed_demo", "seed_device_configs", "DEMO_MARKER", "DEMO_INTERVAL_S"]
 
 DEMO_MARKER = "Hợp tác xã Vải thiều Thanh Hà"
 HAI_PHONG = "31"
 #: Xã Thanh Hà and Xã Tuệ Tĩnh, Thành phố Hải Phòng (official list since 1 July 2025).
 THANH_HA, TUE_TINH = "10813", "10909"
+#: The demo fleet reads every 5 minutes (live data on the pages within one interval).
+DEMO_INTERVAL_S = 300
+#: The probe's nominal two-point calibration and the demo soils' fit (firmware/README.md,
+#: "Calibrating a probe in the field"; simulators/soil.py ``ProbeModel`` a = 0.42, b = 3.5).
+_NOMINAL_CAL = {"dry": 52000, "wet": 21000, "vwc_a": 0.42, "vwc_b": 3.5}
 
 
 @dataclass(frozen=True)
@@ -157,3 +164,56 @@ def seed_demo(engine: Engine, devices: int = 20) -> list[DemoUser]:
     for part in (telemetry_seed, trace_seed, ocop_seed):
         part.seed_demo(engine)
     return out
+
+
+def _field_calibration(flash: Path | None) -> dict[str, Any]:
+    """A node's calibration as measured at installation: the simulated node's flash
+    (``<flash>/config.json``, written by the season's fleet) or the probe's nominal one."""
+    cal = dict(_NOMINAL_CAL)
+    if flash is not None:
+        try:
+            stored = json.loads((flash / "config.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return cal
+        if isinstance(stored, dict):
+            for k in cal:
+                v = stored.get(k)
+                if isinstance(v, int | float) and not isinstance(v, bool):
+                    cal[k] = v
+    if int(cal["dry"]) - int(cal["wet"]) < 100:
+        return dict(_NOMINAL_CAL)
+    return cal
+
+
+def seed_device_configs(engine: Engine, fleet_root: Path | None = None,
+                        interval_s: int = DEMO_INTERVAL_S) -> int:
+    """Give every demo device (``demo-*``) its own settings, as an installer would enter
+    them (``PUT /api/v1/devices/{id}/config``): the demo fleet's interval, every reading
+    uploaded, 7 samples, the probe's calibration and the zone's soil fit; and each of
+    their zones its irrigation settings (the thresholds the config carries). The
+    controller then publishes each config retained (server/telemetry/config_push.py).
+    Existing rows are kept (an admin's change survives a restart); returns rows added."""
+    from sqlmodel import col
+
+    from server.irrigation.zone_state import ensure_settings
+    from server.models.device_config import DeviceConfig
+
+    added = 0
+    with Session(engine) as s:
+        rows = s.exec(select(Device, Zone).join(Zone, col(Zone.id) == Device.zone_id)
+                      .where(col(Device.uid).startswith("demo-"))
+                      .order_by(col(Device.id))).all()
+        for zone in {z.id: z for _, z in rows}.values():
+            ensure_settings(s, zone)
+        for dev, _ in rows:
+            assert dev.id is not None
+            if s.get(DeviceConfig, dev.id) is not None:
+                continue
+            cal = _field_calibration(fleet_root / dev.uid if fleet_root else None)
+            s.add(DeviceConfig(device_id=dev.id, interval_s=interval_s, upload_every=1,
+                               samples=7, cal_dry=int(cal["dry"]), cal_wet=int(cal["wet"]),
+                               vwc_a=round(float(cal["vwc_a"]), 4),
+                               vwc_b=round(float(cal["vwc_b"]), 4)))
+            added += 1
+        s.commit()
+    return added

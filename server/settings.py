@@ -84,6 +84,13 @@ class Settings(BaseSettings):
     #: seconds for a turn, then get 503 with ``Retry-After``.
     image_decode_slots: int = Field(default=2, ge=1, le=16)
     image_decode_wait_s: float = Field(default=10.0, ge=0, le=120)
+    #: OCOP reminders by e-mail (server/ocop_workflow/mailer.py): ``smtp://user:pass@host:587``
+    #: (STARTTLS when the server offers it) or ``smtps://user:pass@host:465``. Empty: off.
+    smtp_url: str = Field(default="", repr=False)
+    #: The From address of those e-mails (required when ``smtp_url`` is set).
+    smtp_from: str = ""
+    #: Seconds allowed to connect to the SMTP server and for each reply.
+    smtp_timeout_s: float = Field(default=10.0, gt=0, le=120)
 
     @field_validator("trusted_proxies")
     @classmethod

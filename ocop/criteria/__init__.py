@@ -8,14 +8,13 @@
   ``qd148_honey`` (set 4: honey and other sweet products), ``qd148_other_alcoholic``
   (set 15: fruit wine), ``qd148_other_soft_drinks`` (set 17: juices),
   ``qd148_processed_animal_honey`` (set 8: honey products), ``qd148_white_spirits``
-  (set 14: lychee spirit): 148/2023 sheets
+  (set 14: lychee spirit), ``qd148_herbal_tea`` (set 12: herbal and flower teas; section 6
+  read as 16 points, see its module): 148/2023 sheets
   written in sheet notation (:mod:`ocop.criteria._sheet`); every criterion cites its
   annex, set, part, section and item (``Criterion.source_ref``) and says what could not be
   checked against the printed text (``Criterion.source_note``).
 
-Not recorded: set 12 "Sản phẩm trà từ thực vật khác" — the only transcription found
-prints part C summing to 32, not 35 (a 3-point section is missing), so it is left out
-rather than guessed; no 1048/2019 sheets for sets other than fresh produce (no record
+Not recorded: no 1048/2019 sheets for sets other than fresh produce (no record
 before 24/02/2023 of those sets exists here).
 
 Every set runs its self-check when its module is imported, so bad data fails at import.
@@ -28,6 +27,7 @@ from __future__ import annotations
 import datetime
 
 from ocop.criteria.qd148_fresh_produce import CRITERIA as QD148_FRESH_PRODUCE
+from ocop.criteria.qd148_herbal_tea import CRITERIA as QD148_HERBAL_TEA
 from ocop.criteria.qd148_honey import CRITERIA as QD148_HONEY
 from ocop.criteria.qd148_other_alcoholic import CRITERIA as QD148_OTHER_ALCOHOLIC
 from ocop.criteria.qd148_other_soft_drinks import CRITERIA as QD148_OTHER_SOFT_DRINKS
@@ -42,6 +42,7 @@ from ocop.model import CriteriaSet
 __all__ = [
     "CRITERIA_SETS",
     "QD148_FRESH_PRODUCE",
+    "QD148_HERBAL_TEA",
     "QD148_HONEY",
     "QD148_OTHER_ALCOHOLIC",
     "QD148_OTHER_SOFT_DRINKS",
@@ -64,6 +65,7 @@ CRITERIA_SETS: dict[str, CriteriaSet] = {
         QD148_OTHER_SOFT_DRINKS,
         QD148_PROCESSED_HONEY,
         QD148_WHITE_SPIRITS,
+        QD148_HERBAL_TEA,
     )
 }
 

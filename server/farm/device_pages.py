@@ -11,7 +11,7 @@ import base64
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from server.deps import CurrentUser, Principal, SessionDep, SettingsDep, load_zone
 from server.errors import NotFound
@@ -19,6 +19,7 @@ from server.farm.coop_pages import admin_orgs
 from server.farm.dashboard import devices_with_health
 from server.farm.views import zone_rows
 from server.models import Device, DeviceRole, Role
+from server.models.device_config import DeviceConfig
 from server.telemetry import credentials as cred
 from server.telemetry.api import claim_url, qr_png
 from server.templating import render
@@ -36,8 +37,12 @@ STATUS_VI = {"online": "Đang kết nối", "asleep": "Đang ngủ (tiết kiệ
 def _page(request: Request, who: Principal, session: Session, shown: dict[str, object] | None = None,
           status: int = 200) -> HTMLResponse:
     orgs = admin_orgs(who)
+    devices = devices_with_health(session, orgs)
+    ids = [r["device"].id for r in devices]
+    configs = {c.device_id: c for c in session.exec(  # one statement for every device
+        select(DeviceConfig).where(col(DeviceConfig.device_id).in_(ids))).all()} if ids else {}
     return render(request, "coop_devices.html", {
-        "who": who, "zones": zone_rows(session, orgs), "devices": devices_with_health(session, orgs),
+        "who": who, "zones": zone_rows(session, orgs), "devices": devices, "configs": configs,
         "roles": ROLES_VI, "status_vi": STATUS_VI, "shown": shown,
         "orgs": orgs if orgs is not None else sorted(who.roles) or []}, status=status)
 

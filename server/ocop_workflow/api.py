@@ -42,6 +42,7 @@ from server.models.ocop_views import (
 from server.ocop_workflow import certs, council_api, paper, workflow
 from server.ocop_workflow.access import evaluator_provinces, load_dossier, load_product
 from server.ocop_workflow.catalogue import catalogue
+from server.ocop_workflow.mailer import RECEIPT_KINDS
 from server.ocop_workflow.products import register_product
 from server.ocop_workflow.uploads import document_path, save_document
 from server.ocop_workflow.views import (
@@ -322,7 +323,8 @@ def revoke_certificate(certificate_id: int, body: ReasonIn, who: CurrentUser,
 @router.get("/notifications", response_model=list[NotificationView])
 def list_notifications(who: CurrentUser, session: SessionDep,
                        unread: bool = False) -> list[dict[str, Any]]:
-    stmt = select(OcopNotification).order_by(col(OcopNotification.id).desc())
+    stmt = (select(OcopNotification).where(col(OcopNotification.kind).not_in(RECEIPT_KINDS))
+            .order_by(col(OcopNotification.id).desc()))  # e-mail receipts are not notifications
     if not who.is_admin:
         stmt = stmt.where(col(OcopNotification.organisation_id).in_(who.org_ids()))
     if unread:

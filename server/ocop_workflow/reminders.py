@@ -19,7 +19,10 @@ is in-app (the row itself, and an informational ``alerts`` row shown with the
 organisation's alerts) and through the alert webhook channel: one row per active hook in
 the webhook outbox (``alert_webhook_deliveries``, event ``ocop_reminder``), which the
 webhook sender delivers with retries (server/irrigation/outbox.py). All in the
-notification's own transaction.
+notification's own transaction. And by e-mail when SMTP is configured: after each round
+the scheduler mails every new reminder once to each co-op admin of its organisation whose
+login is an e-mail address (:mod:`server.ocop_workflow.mailer`, receipts per recipient, a
+failed send retried next round).
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ from server.models.ocop import (
     OcopProduct,
 )
 from server.ocop_workflow import council, levels
+from server.ocop_workflow.mailer import Mailer, mail_round
 
 __all__ = ["SCORE_DAYS", "WAIT_DAYS", "Reminder", "ReminderScheduler", "expiry", "run_once",
            "send"]
@@ -191,11 +195,14 @@ def run_once(engine: Engine, today: date, now: datetime | None = None) -> list[s
 
 class ReminderScheduler:
     """A daemon thread in the server process: :func:`run_once` now, then every
-    ``interval_s``. Start and stop it with the app (server/app.py lifespan)."""
+    ``interval_s``; with a ``mailer``, each round then e-mails what is not yet mailed
+    (in this thread: SMTP never blocks the event loop). Start and stop it with the app
+    (server/app.py lifespan)."""
 
     def __init__(self, engine: Engine, interval_s: float = 3600.0,
-                 today: Callable[[], date] = date.today) -> None:
+                 today: Callable[[], date] = date.today, mailer: Mailer | None = None) -> None:
         self.engine, self.interval_s, self.today = engine, interval_s, today
+        self.mailer = mailer
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.runs = 0
@@ -208,6 +215,8 @@ class ReminderScheduler:
         while not self._stop.is_set():
             try:
                 run_once(self.engine, self.today())
+                if self.mailer is not None:
+                    mail_round(self.engine, self.mailer, self.today(), datetime.now(UTC))
             except Exception:  # a bad round is logged; the next one tries again
                 log.exception("OCOP reminder round failed")
             self.runs += 1

@@ -4,12 +4,15 @@ a ``Link`` header with ``rel="owl:sameAs"``; it SHOULD NOT redirect to the uncom
 on the same resolver).
 
 An ASGI middleware, outside :class:`~server.stamps.fastpath.ScanFastPath`: a ``GET``,
-``HEAD`` or ``OPTIONS`` of ``/<segment>`` whose segment decompresses (:mod:`qr.dl_compress`)
-into exactly one GS1 primary key with a valid check digit is answered as the uncompressed
-URI — the same page, linkset or redirect, a stamp's scan counted the same way — with
-``Link: <uncompressed>; rel="owl:sameAs"`` added. Any other path is passed on untouched
-(a one-segment path is decompressed only if it is 6+ URI-safe base-64 characters, so
-``/login`` and the other pages never are).
+``HEAD`` or ``OPTIONS`` of a fully compressed ``/<segment>`` or a partially compressed
+``/<primary key>/<value>/<segment>`` (GS1's toolkit's ``uncompressedPrimary`` form, e.g.
+``/01/05412345000013/EEarwSM``) that decompresses (:mod:`qr.dl_compress`) into exactly one GS1
+primary key with a valid check digit is answered as the uncompressed URI — the same page,
+linkset or redirect, a stamp's scan counted the same way — with
+``Link: <uncompressed>; rel="owl:sameAs"`` added. Any other path is passed on untouched after
+one ``str.count`` (only paths of one or three segments are looked at; a one-segment path only
+if it is 6+ URI-safe base-64 characters, so ``/login`` and the other pages never are; a
+three-segment one only if it starts with a primary key, so ``/info/01/<GTIN>`` never is).
 """
 
 from __future__ import annotations
@@ -38,7 +41,9 @@ class CompressedLinks:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         full = None
         if scope["type"] == "http" and scope["method"] in ("GET", "HEAD", "OPTIONS"):
-            full = looks_compressed(scope["path"])
+            raw = scope.get("raw_path")  # escapes kept: a key's value may hold %2F
+            path = raw.decode("latin-1").partition("?")[0] if raw else scope["path"]
+            full = looks_compressed(path)
         if full is None:
             await self.app(scope, receive, send)
             return

@@ -60,6 +60,14 @@ EXPECTED: dict[str, tuple[int, dict[int, float], set[str], dict[str, dict[int, f
          "2.1": {4: 4}, "2.2": {5: 3}, "2.3": {4: 3}, "3.4": {4: 2}, "3.6": {4: 1},
          "5.2": {3: 3, 4: 5}, "5.3": {5: 2}, "6.2": {4: 3}, "6.3": {4: 3},
          "7.1": {4: 3, 5: 5}, "8.1": {3: 3}, "9.1": {3: 2, 4: 3, 5: 5}}),
+    "qd148-2023/herbal-tea": (
+        12, {1: 18, 2: 10, 3: 12, 4: 13, 5: 12, 6: 16, 7: 5, 8: 4, 9: 5, 10: 2, 11: 3},
+        {"1.1", "5.2", "8.1", "9.1"},
+        {"1.1": {3: 3}, "1.3": {4: 2, 5: 3}, "1.4": {4: 2, 5: 3}, "1.5": {4: 1},
+         "2.1": {4: 4}, "2.2": {5: 3}, "2.3": {4: 3}, "3.4": {4: 2}, "3.6": {4: 1},
+         "5.2": {3: 3, 4: 5}, "5.3": {5: 2}, "6.1": {4: 2}, "6.3": {4: 2}, "6.4": {4: 2},
+         "6.5": {4: 2}, "7.1": {4: 3, 5: 5}, "8.1": {3: 2}, "9.1": {3: 2, 4: 3, 5: 5},
+         "10.1": {5: 2}}),
 }
 
 
@@ -103,10 +111,18 @@ def test_every_criterion_cites_annex_and_item(key: str) -> None:
     assert criteria_set_for(criteria.subgroup, criteria.effective_from) is criteria
 
 
-def test_the_unverified_item_says_so() -> None:
+def test_the_unverified_items_say_so() -> None:
     smell = _set("qd148-2023/processed-produce").criterion("6.4")
     assert smell.title == "Mùi" and "Chưa đối chiếu" in smell.source_note
-    others = [c for k in EXPECTED for c in _set(k).criteria if c is not smell]
+    tea = _set("qd148-2023/herbal-tea")
+    tea_smell, tea_taste = tea.criterion("6.4"), tea.criterion("6.5")
+    assert (tea_smell.title, tea_smell.max_points) == ("Mùi nước", 4)
+    assert (tea_taste.title, tea_taste.max_points) == ("Vị nước", 5)
+    for item in (tea_smell, tea_taste):
+        assert item.source_note.startswith("Chưa đối chiếu được với bản in")
+        assert "32/35" in item.source_note
+    flagged = {id(smell), id(tea_smell), id(tea_taste)}
+    others = [c for k in EXPECTED for c in _set(k).criteria if id(c) not in flagged]
     assert not [c.code for c in others if c.source_note]
 
 
@@ -143,6 +159,26 @@ def test_dried_lychee_example() -> None:
     # Quality assurance without an ISO/GMP/HACCP certificate misses the 4★ minimum.
     capped = score_assessment(key, {**answers, "9.1": "9.1.3"})
     assert (capped.total, capped.stars, capped.capped) == (82, 3, True)
+
+
+def test_lychee_flower_tea_example() -> None:
+    """A Thanh Hà co-op's lychee-flower tea: part points from the sheet, 3 stars."""
+    key = "qd148-2023/herbal-tea"
+    answers = {code: opt for code, opt in _best(_set(key)).items()}
+    answers.update({"1.1": "1.1.2", "1.2": "1.2.3", "1.3": "1.3.1", "1.4": "1.4.2",
+                    "1.6": "1.6.1", "2.1": "2.1.3", "2.2": "2.2.3", "2.3": "2.3.2",
+                    "3.4": "3.4.1", "4.1": "4.1.2", "4.2": "4.2.2", "4.3": "4.3.2",
+                    "5.1": "5.1.3", "5.2": "5.2.3", "5.3": "5.3.2", "6.4": "6.4.3",
+                    "6.5": "6.5.3", "7.1": "7.1.2", "9.1": "9.1.3", "10.1": "10.1.1",
+                    "11.1": "11.1.1"})
+    result = score_assessment(key, answers)
+    # A: 10 + 7 + 11; B: 4 + 6; C: 11 + 1 + 4 + 2 + 1 + 1 (worked by hand from the sheet).
+    assert (result.part_a, result.part_b, result.part_c) == (28, 10, 20)
+    assert (result.total, result.stars, result.capped) == (58, 3, False)
+    # Without a published quality declaration (8 a), a 3★ minimum) it is capped below 3★.
+    capped = score_assessment(key, {**answers, "8.1": "8.1.2"})
+    assert capped.total == 57 and capped.capped and capped.stars < 3
+    assert "8.1" in capped.unmet_mandatory
 
 
 def test_sheet_refuses_a_box_above_its_header() -> None:

@@ -5,28 +5,103 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qr.dl_compress import compress, compress_ais, decompress, decompress_ais, looks_compressed
+from qr.dl_formats import AI_LENGTH, FORMATS, OPTIMISATIONS, PRIMARY
 from qr.errors import CheckDigitError, DigitalLinkError
 from qr.gs1 import check_digit, make_sscc, parse_sscc_path, sscc_is_valid, sscc_link
 
-EXAMPLES = json.loads((Path(__file__).parents[1] / "fixtures" / "gs1" /
-                       "dl_compression_examples.json").read_text("utf-8"))["examples"]
+FIXTURE = json.loads((Path(__file__).parents[1] / "fixtures" / "gs1" /
+                      "dl_compression_examples.json").read_text("utf-8"))
+EXAMPLES = FIXTURE["examples"]
+PARTIAL = FIXTURE["partially_compressed"]
 AI82 = "!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"
 
 
 def test_published_examples_are_fixtures() -> None:
-    assert len(EXAMPLES) >= 35
+    assert len(EXAMPLES) >= 43 and len(PARTIAL) >= 25
+    assert any("/7040/" in e["uncompressed"] for e in EXAMPLES)
+    assert any("/8013/" in e["uncompressed"] for e in EXAMPLES)
 
 
 @pytest.mark.parametrize("ex", EXAMPLES, ids=lambda e: e["uncompressed"][19:])
 def test_gs1_published_examples_compress_and_decompress(ex: dict[str, str]) -> None:
     assert compress(ex["uncompressed"]) == ex["compressed"]
     assert decompress(ex["compressed"]) == ex["uncompressed"]
+
+
+@pytest.mark.parametrize("ex", PARTIAL, ids=lambda e: e["compressed"][19:])
+def test_gs1_published_partially_compressed_examples(ex: dict[str, str]) -> None:
+    """The primary key stays as it is, the rest is one compressed segment (GS1's toolkit,
+    ``uncompressedPrimary``); a URI with nothing but its key stays uncompressed."""
+    assert compress(ex["uncompressed"], partial=True) == ex["compressed"]
+    assert decompress(ex["compressed"]) == ex["uncompressed"]
+
+
+def test_partially_compressed_short_gtin_is_padded() -> None:
+    for ex in FIXTURE["normalised_on_decompression"]:
+        assert decompress(ex["compressed"]) == ex["uncompressed"]
+    assert compress("https://id.gs1.org/01/5412345000013/10/ABC123", partial=True) == (
+        "https://id.gs1.org/01/05412345000013/EEarwSM")
+
+
+def test_partially_compressed_refusals() -> None:
+    for bad in ("https://id.gs1.org/01/05412345000013/AQnYUc1gmg",  # the key twice
+                "https://id.gs1.org/01/05412345000014/EEarwSM",  # check digit
+                "https://id.gs1.org/01/05412345000013/zz"):  # no AI "zz"
+        with pytest.raises(DigitalLinkError):
+            decompress(bad)
+
+
+def _sample(ai: str) -> str:
+    """A value of ``ai``'s format: leading zeros, every length limit reached."""
+    out = []
+    for kind, fixed, most in FORMATS[ai]:
+        n = fixed or most
+        out.append(("0" + "1234567890" * 9)[:n] if kind == "N" else ("a&B-" * 23)[:n])
+    value = "".join(out)
+    if ai in ("00", "01", "02", "402", "8017", "8018") or ai.startswith("41"):
+        value = value[:-1] + str(check_digit(value[:-1]))
+    return value
+
+
+@pytest.mark.parametrize("ai", sorted(FORMATS))
+def test_every_ai_of_the_toolkit_table_round_trips(ai: str) -> None:
+    ais = {ai: _sample(ai)}
+    assert decompress_ais(compress_ais(ais)) == (ais, {})
+    digits = {ai: "".join("7".zfill(f or min(m, 3)) for _, f, m in FORMATS[ai])}
+    assert decompress_ais(compress_ais(digits)) == (digits, {})
+
+
+def test_ai_tables_are_consistent() -> None:
+    by_prefix: dict[str, set[int]] = {}
+    for ai in FORMATS:
+        by_prefix.setdefault(ai[:2], set()).add(len(ai))
+    assert all(len(lengths) == 1 for lengths in by_prefix.values())
+    assert set(AI_LENGTH) == set(by_prefix) and PRIMARY <= set(FORMATS)
+    assert all(set(seq) <= set(FORMATS) and list(seq) == sorted(seq)
+               for seq in OPTIMISATIONS.values())
+    assert FORMATS["7040"] == (("N", 1, 0), ("X", 3, 0)) and FORMATS["8013"] == (("X", 0, 30),)
+    with pytest.raises(DigitalLinkError):  # newer than the toolkit's table
+        compress_ais({"01": "05412345000013", "4330": "123"})
+
+
+def test_digits_only_text_is_written_as_the_toolkit_writes_it_and_keeps_its_zeros() -> None:
+    """Lot 007: encoding 0, 3 characters, the number 7 in 10 bits — the toolkit's bits; read
+    back as 007 because the character count travels with it."""
+    seg = compress_ais({"10": "007"})
+    bits = "0001" "0000" "000" "00011" + format(7, "010b")
+    assert seg == compress_ais({"10": "007"}) and len(seg) == 5
+    assert "".join(format(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".index(c), "06b")
+        for c in seg).startswith(bits)
+    assert decompress_ais(seg) == ({"10": "007"}, {})
+    assert decompress_ais(compress_ais({"30": "0012"})) == ({"30": "0012"}, {})
 
 
 def _gtin(body: str) -> str:
@@ -37,11 +112,14 @@ def _gtin(body: str) -> str:
 @given(body=st.from_regex(r"[0-9]{13}", fullmatch=True),
        lot=st.text(alphabet=AI82, min_size=1, max_size=20),
        serial=st.one_of(st.none(), st.text(alphabet=AI82, min_size=1, max_size=20)),
-       optimise=st.booleans())
+       optimise=st.booleans(), partial=st.booleans())
 def test_round_trip_any_gtin_lot_serial(body: str, lot: str, serial: str | None,
-                                        optimise: bool) -> None:
+                                        optimise: bool, partial: bool) -> None:
     ais = {"01": _gtin(body), "10": lot, **({"21": serial} if serial else {})}
     assert decompress_ais(compress_ais(ais, optimise=optimise)) == (ais, {})
+    uri = f"https://nongso.vn/01/{ais['01']}/10/{quote(lot, safe='')}" + (
+        f"/21/{quote(serial, safe='')}" if serial else "")
+    assert decompress(compress(uri, optimise=optimise, partial=partial)) == uri
 
 
 def test_round_trip_keeps_leading_zeros_query_and_stem() -> None:
@@ -68,8 +146,12 @@ def test_bad_compressed_uris_are_refused(bad: str) -> None:
 
 def test_looks_compressed_only_for_real_ones() -> None:
     assert looks_compressed("/AQnYUc1gmg") == "/01/05412345000013"
+    assert looks_compressed("/01/05412345000013/EEarwSM") == "/01/05412345000013/10/ABC123"
+    assert looks_compressed("/8004/0541234537290A41%26GHpp33/cEB2Cqi") == (
+        "/8004/0541234537290A41%26GHpp33/7040/7BVR")
     for path in ("/login", "/healthz", "/dashboard", "/catalogue", "/01/05412345000013",
-                 "/AQnYUc1gmg/x", "/ocop"):
+                 "/AQnYUc1gmg/x", "/ocop", "/info/01/05412345000013", "/01/05412345000013/10",
+                 "/01/05412345000013/", "/01/05412345000013/10/ABC123/21/EEarwSM"):
         assert looks_compressed(path) is None, path
 
 

@@ -220,6 +220,19 @@ def test_devices_page_add_claim_rotate_revoke(world: World) -> None:
     assert "chưa từng gửi dữ liệu" in dash and "/coop/devices#device-" in dash
     import re
     dev = int(re.findall(r'id="device-(\d+)"', page)[0])
+    assert "chưa gửi xuống thiết bị" in page  # no config published yet
+    from datetime import UTC, datetime
+
+    from sqlmodel import Session
+
+    from server.models.device_config import DeviceConfig
+    with Session(world.engine) as s:  # as the controller's pusher and the device's ack leave it
+        now = datetime.now(UTC)
+        s.add(DeviceConfig(device_id=dev, rev=3, payload="{}", published_at=now, ack_rev=3,
+                           ack_res="rejected", ack_reason="range:interval_s", acked_at=now))
+        s.commit()
+    page = c.get("/coop/devices").text
+    assert "bản 3 — <b>thiết bị từ chối</b> (range:interval_s)" in page
     assert c.post(f"/coop/devices/{dev}/rotate", data={"csrf": csrf}).status_code == 200
     assert "đã thu hồi" in c.post(f"/coop/devices/{dev}/revoke", data={"csrf": csrf}).text
     c.cookies.clear()

@@ -33,9 +33,14 @@ def test_coop_admin_registers_product_group_follows_subgroup(ow: OcopWorld) -> N
     pid = r.json()["id"]
     r = ow.post(f"/api/v1/ocop/products/{pid}/dossiers", "lychee_admin")
     assert r.status_code == 201 and r.json()["criteria_set"] == "qd148-2023/other-alcoholic"
-    # no criteria set for tea from other plants: registering works, evaluation cannot start
+    # lychee-flower tea is evaluated on the set-12 sheet "trà từ thực vật khác"
     r = ow.post("/api/v1/ocop/products", "lychee_admin",
                 _body(ow, name="Trà hoa vải", subgroup="herbal-tea"))
+    r = ow.post(f"/api/v1/ocop/products/{r.json()['id']}/dossiers", "lychee_admin")
+    assert r.status_code == 201 and r.json()["criteria_set"] == "qd148-2023/herbal-tea"
+    # no criteria set for coffee and cocoa: registering works, evaluation cannot start
+    r = ow.post("/api/v1/ocop/products", "lychee_admin",
+                _body(ow, name="Cà phê rang xay", subgroup="coffee-cocoa"))
     r = ow.post(f"/api/v1/ocop/products/{r.json()['id']}/dossiers", "lychee_admin")
     assert r.status_code == 422 and "bộ tiêu chí" in r.json()["detail"]
 

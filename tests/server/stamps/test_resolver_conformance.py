@@ -239,6 +239,30 @@ def test_compressed_uris_resolve_as_uncompressed_with_owl_same_as(sw: StampWorld
         assert go.status_code == 307 and go.headers["location"] == f"{BASE}/info{path}?utm=qr"
 
 
+def test_partially_compressed_uris_resolve_as_uncompressed_with_owl_same_as(
+        sw: StampWorld) -> None:
+    """``/01/<GTIN>/<compressed rest>`` (GS1's toolkit, ``uncompressedPrimary``): the same
+    answer as the uncompressed URI, ``owl:sameAs`` it, no redirect to it."""
+    from qr.dl_compress import compress
+
+    for level, path in _paths(sw).items():
+        small = compress(BASE + path, partial=True).replace(BASE, "")
+        if level == "product":
+            assert small == path  # nothing but the key: nothing to compress
+            continue
+        assert small.count("/") == 3 and small.startswith(f"/01/{sw.gtin14}/"), small
+        plain = sw.w.client.get(path, headers=LINKSET).json()
+        packed = sw.w.client.get(small, headers=LINKSET)
+        assert packed.status_code == 200 and packed.json() == plain, level
+        assert f'<{BASE}{path}>; rel="owl:sameAs"' in packed.headers["link"]
+        page = sw.w.client.get(small, headers=HTML)
+        assert page.status_code == 200 and 'rel="owl:sameAs"' in page.headers["link"]
+        go = sw.w.client.get(small + "?utm=qr", follow_redirects=False)
+        assert go.status_code == 307 and go.headers["location"] == f"{BASE}/info{path}?utm=qr"
+    broken = sw.w.client.get(f"/01/{sw.gtin14}/zz", headers=LINKSET)
+    assert broken.status_code == 400  # not a compressed segment: a malformed GTIN URI
+
+
 def test_gs1_published_compressed_examples_resolve(sw: StampWorld) -> None:
     """GS1's own compressed examples (GTIN 05412345000013, lot ABC123, SSCC …) decompress and
     resolve: known items answer, unknown ones are a plain 404, never a 400."""
@@ -255,7 +279,10 @@ def test_gs1_published_compressed_examples_resolve(sw: StampWorld) -> None:
                   quantity=10))
         s.commit()
     examples = json.loads((FIXTURES / "dl_compression_examples.json").read_text("utf-8"))
-    for ex in examples["examples"]:
+    partial = [ex for ex in examples["partially_compressed"]
+               if ex["compressed"] != ex["uncompressed"]]  # not just the key
+    assert len(partial) >= 20
+    for ex in examples["examples"] + partial:
         plain = ex["uncompressed"].replace("https://id.gs1.org", "")
         if not plain.startswith(("/01/", "/00/")):
             continue  # keys this resolver does not serve

@@ -331,3 +331,39 @@ def test_services_log_in_with_their_own_accounts_and_say_why_when_refused(
         assert r.exit_code == 2 and "no broker password for nongso-ingest" in r.output, r.output
     finally:
         broker.cleanup()
+
+
+def test_devices_cannot_replace_a_retained_config(tel_sqlite: Telemetry, tmp_path: Path) -> None:
+    """Issue 22 on Mosquitto: only the controller's account writes ``nongso/v1/<id>/config``.
+    A device publishing a retained config — on its own config topic or another device's —
+    reaches nobody and replaces nothing: every device still gets the server's config at
+    connect. (The demo's amqtt broker: tests/server/telemetry/test_config_push.py.)"""
+    tel = tel_sqlite
+    pa, pb = tel.add("dev-a"), tel.add("dev-b")
+    broker = _broker_files(tel, tmp_path / "broker")
+    try:
+        ctl = _client(broker.service_port, CONTROL_USER, "control-pw")
+        for uid in ("dev-a", "dev-b"):
+            ctl.publish(f"nongso/v1/{uid}/config", b'{"v":1,"rev":7}', 1,
+                        True).wait_for_publish(5)
+        b = _client(broker.port, "dev-b", pb)
+        b.subscribe("nongso/v1/dev-b/config", 1)
+        wait_for(lambda: b.user_data_get()["got"], 5, "dev-b's retained config")
+        for topic in ("nongso/v1/dev-a/config", "nongso/v1/dev-b/config"):
+            a = _client(broker.port, "dev-a", pa)
+            a.publish(topic, b'{"v":1,"rev":99,"interval_s":10}', 1, True)
+            time.sleep(0.5)
+            a.disconnect()
+            a.loop_stop()
+        time.sleep(0.3)
+        assert b.user_data_get()["got"] == [("nongso/v1/dev-b/config", b'{"v":1,"rev":7}')]
+        for uid, pw in (("dev-a", pa), ("dev-b", pb)):  # a fresh connect: the server's config
+            c = _client(broker.port, uid, pw)
+            c.subscribe(f"nongso/v1/{uid}/config", 1)
+            wait_for(lambda c=c: c.user_data_get()["got"], 5, f"{uid}'s retained config")
+            time.sleep(0.2)
+            assert c.user_data_get()["got"] == [(f"nongso/v1/{uid}/config", b'{"v":1,"rev":7}')]
+            c.disconnect()
+            c.loop_stop()
+    finally:
+        broker.cleanup()

@@ -218,3 +218,38 @@ def test_demo_broker_gives_devices_only_their_own_topics() -> None:
     finally:
         asyncio.run_coroutine_threadsafe(broker.stop(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)
+
+
+def test_demo_broker_devices_cannot_replace_a_retained_config() -> None:
+    """The same on the demo's amqtt broker as on Mosquitto (tests/server/telemetry/
+    test_broker.py): a device's retained publish on its own or another device's config
+    topic is dropped; every device still gets the server's config at connect."""
+    loop = asyncio.new_event_loop()
+    broker = EmbeddedBroker()
+    threading.Thread(target=loop.run_forever, daemon=True).start()
+    asyncio.run_coroutine_threadsafe(broker.start(), loop).result(10)
+    try:
+        assert not allowed("dev-a", "nongso/v1/dev-a/config", "publish")
+        server, _ = _device(broker.port, "nongso-control-t")
+        for uid in ("dev-a", "dev-b"):
+            server.publish(f"nongso/v1/{uid}/config", b'{"v":1,"rev":7}', 1,
+                           True).wait_for_publish(5)
+        a, _ = _device(broker.port, "dev-a")
+        for topic in ("nongso/v1/dev-a/config", "nongso/v1/dev-b/config"):
+            a.publish(topic, b'{"v":1,"rev":99,"interval_s":10}', 1, True).wait_for_publish(5)
+        time.sleep(0.3)
+        a.disconnect()
+        a.loop_stop()
+        for uid in ("dev-a", "dev-b"):
+            c, got = _device(broker.port, f"{uid}")
+            c.subscribe(f"nongso/v1/{uid}/config", 1)
+            wait_for(lambda got=got: got, 5, f"{uid}'s retained config")
+            time.sleep(0.3)
+            assert [(t, p) for t, p, _r in got] == [(f"nongso/v1/{uid}/config", b'{"v":1,"rev":7}')]
+            c.disconnect()
+            c.loop_stop()
+        server.disconnect()
+        server.loop_stop()
+    finally:
+        asyncio.run_coroutine_threadsafe(broker.stop(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
