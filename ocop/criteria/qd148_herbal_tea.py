@@ -27,6 +27,7 @@ from ocop.criteria._common148 import (
     packaging,
 )
 from ocop.criteria._sheet import sheet_set
+from ocop.criteria.qd148_processed_produce import PROCESSED_TAIL
 from ocop.groups import Subgroup
 from ocop.model import CriteriaSet
 
@@ -84,42 +85,7 @@ O 1 | Tương đối đậm phù hợp (với tính chất sản phẩm)
 O 2 *4 | {_TASTE}
 O 5 | {_TASTE}, có hậu vị ngọt
 F | {_READ}; bản chép ghi ô này 3 điểm.
-S 7 C 5 | Tính độc đáo
-C a 5 |
-N | Chất lượng: Có nét riêng, khác biệt, có dấu hiệu nhận biết rõ ràng so với sản phẩm khác, tiềm
-+ | năng thành thương hiệu của địa phương.
-O 0 | Trung bình
-O 1 | Tương đối độc đáo
-O 3 *4 | Độc đáo, mang tính đặc trưng
-O 5 *5 | Rất độc đáo và có tính đặc trưng
-S 8 C 4 | Công bố chất lượng sản phẩm, kiểm tra định kỳ
-C a 2 | Công bố chất lượng sản phẩm theo quy định
-O 0 | Không có Bản công bố tiêu chuẩn sản phẩm/chất lượng
-O 1 | Có tiêu chuẩn chất lượng sản phẩm
-O 2 *3 | Có công bố tiêu chuẩn/chất lượng sản phẩm theo quy định
-C b 2 | Kiểm tra định kỳ các chỉ tiêu ATTP theo quy định
-N | Phiếu kiểm nghiệm định kỳ các chỉ tiêu ATTP.
-O 0 | Có, nhưng không đạt
-O 1 | Có, đạt nhưng không đủ
-O 2 | Có, đạt đầy đủ (vi sinh, kim loại nặng, phụ gia, hóa chất không mong muốn,...) theo quy định
-S 9 C 5 | Đảm bảo chất lượng sản phẩm
-C a 5 |
-O 0 | Không có hoạt động kiểm soát chất lượng sản phẩm
-O 1 | Có kế hoạch kiểm soát nội bộ chất lượng sản phẩm
-O 2 *3 | Có kế hoạch kiểm soát nội bộ gắn với truy xuất nguồn gốc theo quy định
-O 3 *4 | Có chứng nhận quản lý chất lượng tiên tiến (ISO/GMP/HACCP/...)
-O 5 *5 | Có chứng nhận quản lý chất lượng theo tiêu chuẩn quốc tế, đủ điều kiện ATTP cho xuất khẩu
-+ | và các thủ tục pháp lý khác theo yêu cầu của thị trường đích
-S 10 C 2 | Hướng dẫn sử dụng để đảm bảo sản phẩm có chất lượng tốt nhất cho người tiêu dùng
-C a 2 |
-O 1 | Có hướng dẫn sử dụng sản phẩm đơn giản
-O 2 *5 | Có hướng dẫn sử dụng chi tiết, cụ thể để đảm bảo chất lượng sản phẩm
-S 11 C 3 | Cơ hội thị trường toàn cầu
-C a 3 |
-O 1 | Có thể xuất khẩu đến thị trường khu vực Đông Nam Á
-O 2 | Có thể xuất khẩu các thị trường ngoài khu vực Đông Nam Á
-O 3 | Có thể xuất khẩu đến các thị trường có tiêu chuẩn cao (Mỹ, Nhật, EU...)
-"""
+""" + PROCESSED_TAIL  # sections 7–11 as printed for set 7
 
 CRITERIA: CriteriaSet = sheet_set(
     key="qd148-2023/herbal-tea",

@@ -58,27 +58,14 @@ def lots_show(code: str = typer.Argument(..., help="Lot code."),
               gtin: str | None = typer.Option(None, help="GTIN, if several products share "
                                                          "the lot code.")) -> None:
     """The lot and its history (events of the lot, its ancestors and descendants)."""
-    from sqlmodel import select
-
-    from server.models.trace import Lot, Product
+    from server.models.trace import Product
     from server.trace import epcis
     from server.trace.certificates import certificates_for_lot
-    from server.trace.lots import find_lot, timeline
+    from server.trace.lots import timeline
     from server.trace.stamping import open_flags
 
     with _session() as s:
-        if gtin:
-            found = find_lot(s, gtin, code)
-            matches = [found] if found else []
-        else:
-            matches = list(s.exec(select(Lot).where(Lot.code == code)).all())
-        if not matches:
-            typer.echo(f"error: no lot {code}", err=True)
-            raise typer.Exit(1)
-        if len(matches) > 1:
-            typer.echo(f"error: several products have lot {code}; give --gtin", err=True)
-            raise typer.Exit(2)
-        lot = matches[0]
+        lot = _one_lot(s, code, gtin)
         assert lot.id is not None
         product = s.get(Product, lot.product_id)
         assert product is not None
