@@ -7,6 +7,21 @@ from .errors import SensorError
 MAX_SAMPLES = const(15)
 
 
+def checked(errs: dict, keys: tuple, read: object, check: object = None) -> object:
+    """``check(read())`` (or ``read()``); None with ``errs[k]`` set for every key in
+    ``keys`` when the sensor did not answer (``io``) or its value is impossible (its code)."""
+    try:
+        v = read()  # type: ignore[operator]
+        return check(v) if check is not None else v  # type: ignore[operator]
+    except OSError:
+        code = "io"
+    except SensorError as e:
+        code = e.code
+    for k in keys:
+        errs[k] = code
+    return None
+
+
 class Sampler:
     def __init__(self, probe: object = None, therm: object = None, battery: object = None) -> None:
         self.probe = probe
@@ -53,23 +68,10 @@ class Sampler:
             if cfg["vwc_a"] is not None:
                 out.append(("vwc", vwc, 1))
         if self.therm is not None:
-            st = None
-            try:
-                st = check_temp(self.therm.read_c())  # type: ignore[attr-defined]
-            except OSError:
-                errs["st"] = "io"
-            except SensorError as e:
-                errs["st"] = e.code
-            out.append(("st", st, 2))
+            out.append(("st", checked(errs, ("st",), self.therm.read_c, check_temp), 2))  # type: ignore[attr-defined]
         if self.battery is not None:
-            mv = None
-            try:
-                mv = check_battery(self.battery.read_mv())  # type: ignore[attr-defined]
-            except OSError:
-                errs["bat"] = "io"
-            except SensorError as e:
-                errs["bat"] = e.code
-            out.append(("bat", mv, 0))
+            out.append(("bat", checked(errs, ("bat",), self.battery.read_mv,  # type: ignore[attr-defined]
+                                       check_battery), 0))
         out.append(("err", errs, 0))
         return out
 

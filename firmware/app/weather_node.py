@@ -21,6 +21,7 @@ from .codec import fields
 from .compat import const, crc32
 from .errors import SensorError
 from .sensor_node import SensorNode
+from .sensors import checked
 
 _HEAD = const(18)  # the sensor node's RTC bytes
 _TAIL = "<IIq"  # tips since power-on, tips already in a reading, ms the next reading is due
@@ -46,6 +47,10 @@ def sht3x_decode(buf: bytes) -> tuple:
     st = (buf[0] << 8) | buf[1]
     srh = (buf[3] << 8) | buf[4]
     return -45 + 175 * st / 65535, 100 * srh / 65535
+
+
+def _air(pair: tuple) -> tuple:
+    return check_air(*pair)
 
 
 def check_air(t: float, rh: float) -> tuple:
@@ -77,16 +82,12 @@ class WeatherSampler:
         self.moisture = None
 
     def read(self, cfg: dict) -> bytes:
-        errs = {}
-        out = []
+        errs = {}  # type: dict
+        out = []  # type: list
         if self.air is not None:
-            t = rh = None
-            try:
-                t, rh = check_air(*self.air.read())  # type: ignore[attr-defined]
-            except OSError:
-                errs["at"] = errs["rh"] = "io"
-            except SensorError as e:
-                errs["at"] = errs["rh"] = e.code
+            air = checked(errs, ("at", "rh"), self.air.read, _air)  # type: ignore[attr-defined]
+            t = air[0] if air is not None else None  # type: ignore[index]
+            rh = air[1] if air is not None else None  # type: ignore[index]
             out.append(("at", t, 2))
             out.append(("rh", rh, 1))
         n = self.node
@@ -95,21 +96,10 @@ class WeatherSampler:
         out.append(("tips", tips, 0))
         n.tips_sent = tips  # type: ignore[attr-defined]
         if self.solar is not None:
-            sr = None
-            try:
-                sr = self.solar.read_wm2()  # type: ignore[attr-defined]
-            except OSError:
-                errs["sr"] = "io"
-            out.append(("sr", sr, 0))
+            out.append(("sr", checked(errs, ("sr",), self.solar.read_wm2), 0))  # type: ignore[attr-defined]
         if self.battery is not None:
-            mv = None
-            try:
-                mv = check_battery(self.battery.read_mv())  # type: ignore[attr-defined]
-            except OSError:
-                errs["bat"] = "io"
-            except SensorError as e:
-                errs["bat"] = e.code
-            out.append(("bat", mv, 0))
+            out.append(("bat", checked(errs, ("bat",), self.battery.read_mv,  # type: ignore[attr-defined]
+                                       check_battery), 0))
         out.append(("err", errs, 0))
         return fields(out)
 
