@@ -215,6 +215,11 @@ def test_consumer_page_claims_only_what_records_prove(sw: StampWorld) -> None:
         _spraying_cases(sw, walk)
         _ocop_cases(sw, walk)
         ctx.close()
+    # the lot-level page of the resolver's walk-up (/01/…/10/LOT) shows the same evidence
+    lot_path = uri.replace("http://localhost:8000", "").split("/21/")[0]
+    lot_page = sw.w.client.get(lot_path, headers={"Accept": "text/html"}).text
+    assert "Chứng nhận VietGAP" in lot_page and "VG-COVERS" in lot_page
+    assert "VIETGAP" not in lot_page and "đã hết hạn từ 30/06/2026" in lot_page
     services(sw).scan_log.stop()
     assert len(walk.shots) == 12 and all((ARTIFACTS / f"claims-{c}.png").stat().st_size > 5000
                                          for c in walk.shots)
