@@ -1,13 +1,17 @@
 """The records ``nongso setup`` creates — first admin, organisation, farm, zone — each kept
 when it exists already (the setup is safe to run again). Input is validated by the same
-Create models the API uses; a bad value is a ``ValueError`` with a clear message."""
+Create models and the same official-list check of province and commune codes the API uses;
+a bad value is a ``ValueError`` with a clear message."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import ValidationError
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, select
 
+from server.admin_units import AdminUnitError, check_location
 from server.models import (
     Farm,
     FarmCreate,
@@ -32,19 +36,31 @@ def _valid(model: type, **data: object) -> object:
                                    for e in exc.errors())) from None
 
 
+def _kind(kind: str) -> OrgKind:
+    try:
+        return OrgKind(kind)
+    except ValueError:
+        raise ValueError(f"organisation kind {kind!r}: one of "
+                         + ", ".join(k.value for k in OrgKind)) from None
+
+
+def _place(province: str, commune: str | None = None) -> None:
+    try:
+        check_location(province, commune)
+    except AdminUnitError as exc:
+        raise ValueError(str(exc)) from None
+
+
 def check_inputs(admin: tuple[str, str, str], org: tuple[str, str, str],
                  farms: list[tuple[str, str]], zones: list[tuple[str, str, str, float]]) -> None:
     """Validate everything before anything is written (bad input: nothing changes)."""
     _valid(UserCreate, login=admin[0].strip().lower(), full_name=admin[1], password=admin[2])
-    try:
-        kind = OrgKind(org[1])
-    except ValueError:
-        raise ValueError(f"organisation kind {org[1]!r}: one of "
-                         + ", ".join(k.value for k in OrgKind)) from None
-    _valid(OrganisationCreate, name=org[0], kind=kind, province_code=org[2])
+    _valid(OrganisationCreate, name=org[0], kind=_kind(org[1]), province_code=org[2])
+    _place(org[2])
     for name, commune in farms:
         _valid(FarmCreate, name=name, organisation_id=0, province_code=org[2],
                commune_code=commune)
+        _place(org[2], commune)
     names = {f[0] for f in farms}
     for farm, zone, crop, area in zones:
         if farm not in names:
@@ -63,51 +79,37 @@ def ensure_admin(engine: Engine, login: str, full_name: str, password: str) -> s
     return f"platform administrator {login.strip().lower()}: created (id {user_id})"
 
 
-def ensure_org(engine: Engine, name: str, kind: str, province: str) -> tuple[int, str]:
-    try:
-        org_kind = OrgKind(kind)
-    except ValueError:
-        raise ValueError(f"organisation kind {kind!r}: one of "
-                         + ", ".join(k.value for k in OrgKind)) from None
-    data = _valid(OrganisationCreate, name=name, kind=org_kind, province_code=province)
+def _ensure(engine: Engine, table: type[SQLModel], data: Any, what: str,
+            *same: Any) -> tuple[int, str]:
+    """The row of ``table`` matching ``same`` (kept), else a new one from ``data``."""
     with Session(engine) as s:
-        found = s.exec(select(Organisation).where(
-            Organisation.name == data.name)).first()  # type: ignore[attr-defined]
-        if found is not None and found.id is not None:
-            return found.id, f"organisation {found.name}: exists (id {found.id}), kept"
-        org = Organisation.model_validate(data)
-        s.add(org)
+        found = s.exec(select(table).where(*same)).first()
+        if found is not None:
+            return found.id, f"{what} {found.name}: exists (id {found.id}), kept"  # type: ignore[attr-defined]
+        row = table.model_validate(data)
+        s.add(row)
         s.commit()
-        assert org.id is not None
-        return org.id, f"organisation {org.name}: created (id {org.id})"
+        return row.id, f"{what} {row.name}: created (id {row.id})"  # type: ignore[attr-defined]
+
+
+def ensure_org(engine: Engine, name: str, kind: str, province: str) -> tuple[int, str]:
+    data = _valid(OrganisationCreate, name=name, kind=_kind(kind), province_code=province)
+    _place(province)
+    return _ensure(engine, Organisation, data, "organisation",
+                   Organisation.name == data.name)  # type: ignore[attr-defined]
 
 
 def ensure_farm(engine: Engine, org_id: int, name: str, province: str,
                 commune: str) -> tuple[int, str]:
     data = _valid(FarmCreate, name=name, organisation_id=org_id, province_code=province,
                   commune_code=commune)
-    with Session(engine) as s:
-        found = s.exec(select(Farm).where(Farm.organisation_id == org_id,
-                                          Farm.name == data.name)).first()  # type: ignore[attr-defined]
-        if found is not None and found.id is not None:
-            return found.id, f"farm {found.name}: exists (id {found.id}), kept"
-        farm = Farm.model_validate(data)
-        s.add(farm)
-        s.commit()
-        assert farm.id is not None
-        return farm.id, f"farm {farm.name}: created (id {farm.id})"
+    _place(province, commune)
+    return _ensure(engine, Farm, data, "farm", Farm.organisation_id == org_id,
+                   Farm.name == data.name)  # type: ignore[attr-defined]
 
 
 def ensure_zone(engine: Engine, farm_id: int, name: str, crop: str,
                 area_m2: float) -> tuple[int, str]:
     data = _valid(ZoneCreate, name=name, crop=crop, area_m2=area_m2, farm_id=farm_id)
-    with Session(engine) as s:
-        found = s.exec(select(Zone).where(Zone.farm_id == farm_id,
-                                          Zone.name == data.name)).first()  # type: ignore[attr-defined]
-        if found is not None and found.id is not None:
-            return found.id, f"zone {found.name}: exists (id {found.id}), kept"
-        zone = Zone.model_validate(data)
-        s.add(zone)
-        s.commit()
-        assert zone.id is not None
-        return zone.id, f"zone {zone.name}: created (id {zone.id})"
+    return _ensure(engine, Zone, data, "zone", Zone.farm_id == farm_id,
+                   Zone.name == data.name)  # type: ignore[attr-defined]

@@ -58,6 +58,15 @@ def test_setup_non_interactive_then_again_then_bad_input(tmp_path: Path) -> None
     assert bad.exit_code == 2 and "commune_code" in bad.output, bad.output
     assert (_count(tmp_path, "users"), _count(tmp_path, "organisations"),
             _count(tmp_path, "farms")) == (1, 1, 1)
+    # a well-formed commune code of another province (Phường Ba Đình, Hà Nội): refused by the
+    # official list, as the API refuses it, and nothing written
+    elsewhere = CliRunner().invoke(app, ["setup", "--yes", "--farm", "Ruộng mới|00004",
+                                         "--zone", "Ruộng mới|Thửa 2|carrot|50"],
+                                   env={**env, "NONGSO_SETUP_ADMIN_LOGIN": "other@htx.vn",
+                                        "NONGSO_SETUP_ORG_NAME": "HTX Khác"})  # type: ignore[arg-type]
+    assert elsewhere.exit_code == 2 and "00004" in elsewhere.output, elsewhere.output
+    assert (_count(tmp_path, "users"), _count(tmp_path, "organisations"),
+            _count(tmp_path, "farms")) == (1, 1, 1)
     missing = CliRunner().invoke(app, ["setup", "--yes"],
                                  env={**_env(tmp_path)})  # type: ignore[arg-type]
     assert missing.exit_code == 2 and "Administrator login is required" in missing.output
