@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -94,6 +95,33 @@ def test_under_real_micropython(mp_results: dict[str, dict[str, object]], name: 
     assert res["ok"], res.get("err")
 
 
+def run_in_64k_heap(tmp_path: Path, scenario: str, entry: str) -> dict[str, Any]:
+    """Run ``shared/<scenario>.py`` (with the firmware, all as .mpy, as deployed) stepped in
+    a 64 KiB heap; its ``@@MEM`` result, after checking the heap never grew past 64 KiB."""
+    app = tmp_path / "app"
+    root = tmp_path / "root"
+    app.mkdir()
+    root.mkdir()
+    for f in (FW / "app").glob("*.py"):
+        assert _mpy_cross(f, app / (f.stem + ".mpy")).returncode == 0
+    for m in ("fw_support", "fw_memprobe", scenario):
+        assert _mpy_cross(SHARED / f"{m}.py", root / f"{m}.mpy").returncode == 0
+    env = dict(os.environ, FW_APP_DIR=str(app), FW_ROOT_DIR=str(root))
+    r = subprocess.run(
+        [NODE, str(RUNNER), str(REPO), str(HEAP_64K), "stepped", str(HERE / entry)],
+        capture_output=True, text=True, timeout=120, cwd=REPO, env=env,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    line = next(x for x in r.stdout.splitlines() if x.startswith("@@MEM "))
+    res: dict[str, Any] = json.loads(line[6:])
+    totals = [int(x) for x in re.findall(r"GC: total: (\d+)", r.stdout)]
+    print("memory:", json.dumps(res))
+    assert totals and totals[-1] <= HEAP_64K
+    assert res["total_at_start"] <= HEAP_64K
+    assert res["grew_at"] == -1, "the heap grew past its initial 64 KiB"
+    return res
+
+
 def test_sensor_and_valve_cycles_fit_in_64k_heap(tmp_path: Path) -> None:
     """A sensor cycle flushing 200 buffered readings and a valve lease within a 64 KiB heap.
 
@@ -101,27 +129,7 @@ def test_sensor_and_valve_cycles_fit_in_64k_heap(tmp_path: Path) -> None:
     its heap on demand ("split heap"); the heap total must never pass 64 KiB
     and the gc.mem_alloc() high-water mark must stay under it.
     """
-    app = tmp_path / "app"
-    root = tmp_path / "root"
-    app.mkdir()
-    root.mkdir()
-    for f in (FW / "app").glob("*.py"):
-        assert _mpy_cross(f, app / (f.stem + ".mpy")).returncode == 0
-    for m in ("fw_support", "fw_memscn"):
-        assert _mpy_cross(SHARED / f"{m}.py", root / f"{m}.mpy").returncode == 0
-    env = dict(os.environ, FW_APP_DIR=str(app), FW_ROOT_DIR=str(root))
-    r = subprocess.run(
-        [NODE, str(RUNNER), str(REPO), str(HEAP_64K), "stepped", str(HERE / "mp_mem.py")],
-        capture_output=True, text=True, timeout=120, cwd=REPO, env=env,
-    )
-    assert r.returncode == 0, r.stdout + r.stderr
-    line = next(x for x in r.stdout.splitlines() if x.startswith("@@MEM "))
-    res = json.loads(line[6:])
-    totals = [int(x) for x in re.findall(r"GC: total: (\d+)", r.stdout)]
-    print("memory:", json.dumps(res))
-    assert totals and totals[-1] <= HEAP_64K
-    assert res["total_at_start"] <= HEAP_64K
-    assert res["grew_at"] == -1, "the heap grew past its initial 64 KiB"
+    res = run_in_64k_heap(tmp_path, "fw_memscn", "mp_mem.py")
     s, v = res["sensor"], res["valve"]
     assert s["readings_sent"] == 201 and s["pending"] == 0
     assert s["peak_alloc"] < HEAP_64K and v["peak_alloc"] < HEAP_64K

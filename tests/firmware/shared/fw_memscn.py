@@ -5,53 +5,11 @@
 # runs whenever needed, so per step is the stricter case).  The fakes sample
 # gc.mem_alloc() on every hardware call to find the high-water mark.
 import gc
-import json
 import sys
 
 import fw_support as fw
-import micropython
 from app.ringbuf import RingBuffer
-
-PEAK = [0]
-RES = {"steps": 0, "grew_at": -1}
-_SPLIT = 134217728  # "max new split" this port adds to gc.mem_free()
-
-
-def heap_total():
-    return gc.mem_alloc() + gc.mem_free() - _SPLIT
-
-
-RES["total_at_start"] = heap_total()
-
-
-def sample():
-    a = gc.mem_alloc()
-    if a > PEAK[0]:
-        PEAK[0] = a
-
-
-class Clock(fw.FakeClock):
-    def ms(self):
-        sample()
-        return self.now
-
-
-class Transport(fw.FakeTransport):
-    def __init__(self):
-        super().__init__()
-        self.keep = False
-        self.telemetry = 0
-        self.readings = 0
-        self.max_payload = 0
-
-    def publish(self, topic, payload, retain, qos):
-        sample()
-        super().publish(topic, payload, retain, qos)
-        if topic.endswith("/telemetry"):
-            self.telemetry += 1
-            self.readings += payload.count(b'"seq"')
-            if len(payload) > self.max_payload:
-                self.max_payload = len(payload)
+from fw_memprobe import PEAK, RES, Clock, Stepper, Transport, report, sample
 
 
 class Probe(fw.FakeProbe):
@@ -111,24 +69,12 @@ def scenario():
                     "telemetry": tr.telemetry, "acks": len(tr.retained) + 0}
 
 
-_gen = scenario()
+_run = Stepper(scenario())
 
 
 def _next():
-    RES["steps"] += 1
-    if RES["grew_at"] < 0 and heap_total() > RES["total_at_start"]:
-        RES["grew_at"] = RES["steps"]
-    try:
-        next(_gen)
-    except StopIteration:
-        return False
-    gc.collect()  # request a collection; this port runs it at the next top-level entry
-    return True
+    return _run.step()
 
 
 def _report():
-    gc.collect()
-    RES["live_after"] = gc.mem_alloc()
-    RES["total_at_end"] = heap_total()
-    print("@@MEM", json.dumps(RES))
-    micropython.mem_info()
+    report()

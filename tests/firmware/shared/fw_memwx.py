@@ -1,51 +1,25 @@
 # Memory scenario of the weather node for the MicroPython WebAssembly port, 64 KiB heap
 # (MicroPython only; see fw_memscn.py for how the stepped runner and the sampling work).
 import gc
-import json
 
 import fw_support as fw
-import micropython
 from app.ringbuf import RingBuffer
-
-PEAK = [0]
-RES = {"steps": 0, "grew_at": -1}
-_SPLIT = 134217728  # "max new split" this port adds to gc.mem_free()
+from fw_memprobe import PEAK, RES, Clock, Stepper, report, sample
+from fw_memprobe import Transport as ProbeTransport
 
 
-def heap_total():
-    return gc.mem_alloc() + gc.mem_free() - _SPLIT
+class Transport(ProbeTransport):
+    """The probe's, keeping the last rain figure sent."""
 
-
-RES["total_at_start"] = heap_total()
-
-
-def sample():
-    a = gc.mem_alloc()
-    if a > PEAK[0]:
-        PEAK[0] = a
-
-
-class Clock(fw.FakeClock):
-    def ms(self):
-        sample()
-        return self.now
-
-
-class Transport(fw.FakeTransport):
     def __init__(self):
         super().__init__()
-        self.keep = False
-        self.readings = 0
         self.rain = 0.0
 
     def publish(self, topic, payload, retain, qos):
-        sample()
         super().publish(topic, payload, retain, qos)
-        if topic.endswith("/telemetry"):
-            self.readings += payload.count(b'"seq"')
-            i = payload.rfind(b'"rn":')
-            if i >= 0:
-                self.rain = float(payload[i + 5:payload.find(b",", i)])
+        i = payload.rfind(b'"rn":') if topic.endswith("/telemetry") else -1
+        if i >= 0:
+            self.rain = float(payload[i + 5:payload.find(b",", i)])
 
 
 class Air:
@@ -101,24 +75,12 @@ def scenario():
                       "tip_wakes": tips_wakes, "last_rain_mm": tr.rain}
 
 
-_gen = scenario()
+_run = Stepper(scenario())
 
 
 def _next():
-    RES["steps"] += 1
-    if RES["grew_at"] < 0 and heap_total() > RES["total_at_start"]:
-        RES["grew_at"] = RES["steps"]
-    try:
-        next(_gen)
-    except StopIteration:
-        return False
-    gc.collect()
-    return True
+    return _run.step()
 
 
 def _report():
-    gc.collect()
-    RES["live_after"] = gc.mem_alloc()
-    RES["total_at_end"] = heap_total()
-    print("@@MEM", json.dumps(RES))
-    micropython.mem_info()
+    report()
